@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make deps    install the toolchain, kernel source, QEMU and virtme-ng (idempotent)
+# make kernel  build the test kernel (cached under ~/.cache/audit-contid); build/bzImage
+# make check   lint, build, boot, run the KUnit and kselftest suites; last line
+#              "N passed, N failed"
+# make run     boot the kernel and run the demo (qemu/demo)
+# make shell   boot the kernel with a root shell on this terminal
+# make clean   remove build/ (the kernel cache stays)
+
+REPO := $(CURDIR)
+BUILD := $(REPO)/build
+
+.PHONY: all deps kernel selftests check lint run shell clean
+
+all: kernel
+
+deps:
+	@bash scripts/deps.sh
+
+kernel: deps
+	@bash scripts/build.sh kernel
+
+selftests: kernel
+	@bash scripts/build.sh selftests
+
+lint:
+	@bash scripts/lint.sh
+
+check: deps
+	@bash scripts/check.sh
+
+run: kernel
+	@qemu/vm -- $(REPO)/qemu/demo
+
+shell: kernel
+	@qemu/vm --shell
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Audit container identifiers.
+//!
+//! An orchestrator with CAP_AUDIT_CONTROL registers the first process of a
+//! container by writing a 128-bit ID to `/proc/PID/audit_containerid`; every
+//! descendant inherits it, IDs nest append-only, and each registration starts
+//! a container session. See docs/design.rst for how the pieces fit.
+
+use kernel::prelude::*;
+
+mod debugfs;
+mod errno;
+mod hooks;
+mod id;
+mod proc;
+mod registry;
+mod rules;
+mod task;
+
+// The C-callable API declared in include/linux/audit_contid.h.
+pub use hooks::{audit_contid_fork, audit_contid_release};
+pub use proc::{audit_contid_proc_read, audit_contid_proc_write, audit_contsession_proc_read};
+
+module! {
+    type: AuditContid,
+    name: "audit_contid",
+    authors: ["audit-contid developers"],
+    description: "Audit container identifiers",
+    license: "GPL",
+}
+
+struct AuditContid {
+    _debugfs: debugfs::Debugfs,
+}
+
+impl kernel::Module for AuditContid {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        registry::init();
+        Ok(AuditContid {
+            _debugfs: debugfs::Debugfs::new()?,
+        })
+    }
+}

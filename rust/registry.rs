@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Containers, sessions, and the registry of live containers.
+//!
+//! Ownership (each arrow is one counted reference):
+//! task → session (one per task), session → container (one per session),
+//! container → parent container (one per child). The registry holds none: a
+//! container's count drops to zero only with [`REGISTRY`] held, and the
+//! container leaves the registry in that same critical section, so anything
+//! found in the registry has a non-zero count and may be given a new reference.
+//!
+//! Sessions and containers are freed after an RCU grace period, so readers
+//! may follow task → session → container → parent under `rcu_read_lock()`
+//! without taking any reference.
+//!
+//! Lock order: `tasklist_lock` → [`REGISTRY`]. Fork takes one reference and no
+//! lock; exit takes [`REGISTRY`] only when a container dies.
+
+use core::ptr::NonNull;
+
+use kernel::{
+    alloc::AllocError,
+    bindings,
+    prelude::*,
+    rbtree::{RBTree, RBTreeNodeReservation},
+    sync::{
+        atomic::{Atomic, Relaxed},
+        global_lock, GlobalGuard,
+    },
+    types::Opaque,
+};
+
+use crate::{
+    id::{Chain, ContainerId},
+    rules::{self, Liveness, Refusal},
+    task::{current, session_of, set_session, TaskPtr, TasklistReadGuard},
+};
+
+/// Session number reported when a task is in no container.
+pub(crate) const NO_SESSION: u32 = u32::MAX;
+
+/// A `refcount_t`: saturating, with the kernel's underflow and overflow checks.
+struct RefCount(Opaque<bindings::refcount_t>);
+
+impl RefCount {
+    fn new(n: u32) -> Self {
+        // A task group or child count never comes near `i32::MAX`.
+        let n = i32::try_from(n).unwrap_or(i32::MAX);
+        // SAFETY: FFI call that builds a value.
+        RefCount(Opaque::new(unsafe { bindings::REFCOUNT_INIT(n) }))
+    }
+
+    fn inc(&self) {
+        // SAFETY: `self.0` is a valid, initialised `refcount_t`.
+        unsafe { bindings::refcount_inc(self.0.get()) }
+    }
+
+    fn dec_and_test(&self) -> bool {
+        // SAFETY: `self.0` is a valid, initialised `refcount_t`.
+        unsafe { bindings::refcount_dec_and_test(self.0.get()) }
+    }
+
+    /// Decrements unless the count is one; false means the caller holds the last reference.
+    fn dec_not_one(&self) -> bool {
+        // SAFETY: `self.0` is a valid, initialised `refcount_t`.
+        unsafe { bindings::refcount_dec_not_one(self.0.get()) }
+    }
+}
+
+/// A live container: one link of a chain.
+pub(crate) struct Container {
+    id: ContainerId,
+    /// One reference on the enclosing container; `None` at top level.
+    parent: Option<NonNull<Container>>,
+    /// Sessions and child containers referring to this container.
+    refs: RefCount,
+    /// Live child containers. Written only with [`REGISTRY`] held.
+    children: Atomic<u32>,
+    /// Scratch for the debugfs task count. Used only with [`REGISTRY`] held.
+    tasks: Atomic<u32>,
+    rcu: Opaque<bindings::kvfree_rcu_head>,
+}
+
+/// A container session: the tasks that entered a container through one registration.
+///
+/// C knows it as the opaque `struct audit_contid_session` in `task_struct`.
+pub(crate) struct Session {
+    /// Tasks whose `audit_contid` points here.
+    refs: RefCount,
+    num: u32,
+    /// One reference on the container.
+    container: NonNull<Container>,
+    rcu: Opaque<bindings::kvfree_rcu_head>,
+}
+
+/// A registry entry. Holds no reference (see the module documentation).
+struct Entry(NonNull<Container>);
+
+// SAFETY: Containers are shared between CPUs by design; their mutable fields
+// are atomics or are only written under `REGISTRY`.
+unsafe impl Send for Entry {}
+
+pub(crate) struct Registry {
+    /// Live containers by ID; `None` until [`init`].
+    live: Option<RBTree<ContainerId, Entry>>,
+    next_session: u32,
+}
+
+global_lock! {
+    // SAFETY: Initialised by `init()` from the module initialiser, before
+    // userspace can open any proc file.
+    pub(crate) unsafe(uninit) static REGISTRY: SpinLock<Registry> = Registry {
+        live: None,
+        next_session: 1,
+    };
+}
+
+type RegistryGuard = GlobalGuard<REGISTRY>;
+
+/// Sets up the registry. Called once, from the module initialiser.
+pub(crate) fn init() {
+    // SAFETY: Called exactly once, before any other use of `REGISTRY`.
+    unsafe { REGISTRY.init() };
+    REGISTRY.lock().live = Some(RBTree::new());
+}
+
+/// Frees `p` (a `KBox` turned raw) after an RCU grace period.
+///
+/// # Safety
+///
+/// `p` must come from `KBox::into_raw`, `head` must point into `*p`, and
+/// nothing may use `p` except RCU readers that started before this call.
+unsafe fn free_after_grace_period<T>(p: NonNull<T>, head: *mut bindings::kvfree_rcu_head) {
+    // SAFETY: Per the function's contract; `KBox` memory can be freed by `kvfree`.
+    unsafe { bindings::kvfree_call_rcu(head, p.as_ptr().cast()) };
+}
+
+impl Container {
+    /// # Safety
+    ///
+    /// `c` must be live: referenced, or reached under `rcu_read_lock()`.
+    unsafe fn get<'a>(c: NonNull<Container>) -> &'a Container {
+        // SAFETY: Per the function's contract, `c` is not freed before the caller's
+        // reference or RCU read-side section ends.
+        unsafe { c.as_ref() }
+    }
+
+    /// The chain ending at `c`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Container::get`]; parents live at least as long as their children.
+    unsafe fn chain(c: Option<NonNull<Container>>) -> Chain {
+        Chain::from_innermost(
+            // SAFETY: Per the function's contract.
+            core::iter::successors(c, |c| unsafe { Container::get(*c) }.parent)
+                // SAFETY: Per the function's contract.
+                .map(|c| unsafe { Container::get(c) }.id),
+        )
+    }
+}
+
+/// The container of session `s`, if any.
+///
+/// # Safety
+///
+/// `s` must be null or live (referenced, or reached under `rcu_read_lock()`).
+unsafe fn container_of(s: *mut Session) -> Option<NonNull<Container>> {
+    // SAFETY: Per the function's contract.
+    NonNull::new(s).map(|s| unsafe { s.as_ref() }.container)
+}
+
+/// The chain and session number of session `s` (`EMPTY`/[`NO_SESSION`] for null).
+///
+/// # Safety
+///
+/// As for [`container_of`].
+pub(crate) unsafe fn describe(s: *mut Session) -> (Chain, u32) {
+    match NonNull::new(s) {
+        None => (Chain::EMPTY, NO_SESSION),
+        // SAFETY: Per the function's contract, and containers outlive their sessions.
+        Some(s) => unsafe {
+            let s = s.as_ref();
+            (Container::chain(Some(s.container)), s.num)
+        },
+    }
+}
+
+/// Takes one more reference on `s` (a new task joins its creator's session).
+///
+/// # Safety
+///
+/// `s` must be null or a session the caller already holds a reference on.
+pub(crate) unsafe fn session_get(s: *mut Session) {
+    if let Some(s) = NonNull::new(s) {
+        // SAFETY: Per the function's contract, `s` is live.
+        unsafe { s.as_ref() }.refs.inc();
+    }
+}
+
+/// Drops one reference on `s`, freeing it and releasing its container when it was the last.
+///
+/// # Safety
+///
+/// `s` must be null or a session the caller holds a reference on, which it gives up.
+pub(crate) unsafe fn session_put(s: *mut Session) {
+    let Some(s) = NonNull::new(s) else { return };
+    // SAFETY: Per the function's contract, `s` is live until this reference is dropped.
+    let sref = unsafe { s.as_ref() };
+    if sref.refs.dec_and_test() {
+        let c = sref.container;
+        // SAFETY: The last reference is gone; only RCU readers may still see `s`.
+        unsafe { free_after_grace_period(s, sref.rcu.get()) };
+        container_put(c);
+    }
+}
+
+/// As [`session_put`], with [`REGISTRY`] already held.
+///
+/// # Safety
+///
+/// As for [`session_put`].
+unsafe fn session_put_locked(s: *mut Session, reg: &mut RegistryGuard) {
+    let Some(s) = NonNull::new(s) else { return };
+    // SAFETY: Per the function's contract, `s` is live until this reference is dropped.
+    let sref = unsafe { s.as_ref() };
+    if sref.refs.dec_and_test() {
+        let c = sref.container;
+        // SAFETY: The last reference is gone; only RCU readers may still see `s`.
+        unsafe { free_after_grace_period(s, sref.rcu.get()) };
+        container_put_locked(c, reg);
+    }
+}
+
+/// Drops one reference on `c`; takes [`REGISTRY`] only if it may be the last.
+fn container_put(c: NonNull<Container>) {
+    // SAFETY: The caller gives up a reference, so `c` is live until it is dropped.
+    if unsafe { Container::get(c) }.refs.dec_not_one() {
+        return;
+    }
+    let mut reg = REGISTRY.lock();
+    container_put_locked(c, &mut reg);
+}
+
+/// Drops one reference on `c` with [`REGISTRY`] held; a container whose count
+/// reaches zero leaves the registry and releases its parent, and so on up.
+fn container_put_locked(c: NonNull<Container>, reg: &mut RegistryGuard) {
+    let mut next = Some(c);
+    while let Some(c) = next {
+        // SAFETY: We hold a reference on `c` (given by the caller, or the child's
+        // reference on its parent taken over in the previous iteration).
+        let cref = unsafe { Container::get(c) };
+        if !cref.refs.dec_and_test() {
+            return;
+        }
+        if let Some(live) = reg.live.as_mut() {
+            live.remove(&cref.id);
+        }
+        next = cref.parent;
+        if let Some(p) = next {
+            // SAFETY: The child's reference keeps the parent live.
+            let _ = unsafe { Container::get(p) }.children.fetch_sub(1, Relaxed);
+        }
+        // SAFETY: Count zero and out of the registry: only RCU readers can still see `c`.
+        unsafe { free_after_grace_period(c, cref.rcu.get()) };
+    }
+}
+
+/// Why a registration did not happen.
+pub(crate) enum RegisterError {
+    /// A rule refused it.
+    Refused(Refusal),
+    /// Allocation failed.
+    NoMemory,
+    /// All session numbers have been used.
+    Exhausted,
+}
+
+impl From<AllocError> for RegisterError {
+    fn from(_: AllocError) -> Self {
+        RegisterError::NoMemory
+    }
+}
+
+/// Registers `target`'s whole process in container `id` under the caller's chain
+/// (checks 4 to 9 of the contract; the caller has made checks 1 to 3).
+///
+/// # Safety
+///
+/// `target` must be a valid task (the caller holds a reference on it).
+pub(crate) unsafe fn register(target: TaskPtr, id: ContainerId) -> Result<(), RegisterError> {
+    // Allocate first: nothing below may sleep.
+    let container_box = KBox::<Container>::new_uninit(GFP_KERNEL)?;
+    let session_box = KBox::<Session>::new_uninit(GFP_KERNEL)?;
+    let node = RBTreeNodeReservation::new(GFP_KERNEL).map_err(|_| RegisterError::NoMemory)?;
+
+    // Holding tasklist_lock excludes fork, new threads, exit-release and other
+    // registrations' thread walks; REGISTRY excludes concurrent registrations
+    // and container deaths.
+    let tasklist = TasklistReadGuard::lock();
+    let mut reg = REGISTRY.lock();
+
+    // SAFETY: `target` is valid per the function's contract.
+    let exiting = unsafe { tasklist.exiting(target) };
+    // SAFETY: `current` is valid; its session is stable: only a registration
+    // (excluded by REGISTRY) could replace it.
+    let writer = unsafe { session_of(current()) };
+    // SAFETY: `target` is valid; its session is stable under both locks.
+    let old = unsafe { session_of(target) };
+    // SAFETY: Both sessions are referenced by their tasks, which cannot be
+    // released while tasklist_lock is held.
+    let (writer_container, writer_chain, target_chain) = unsafe {
+        let (wc, _) = describe(writer);
+        let (tc, _) = describe(old);
+        (container_of(writer), wc, tc)
+    };
+    let mut has_children = false;
+    if !exiting {
+        // SAFETY: `target` is valid and not released.
+        unsafe {
+            tasklist.for_each_thread(target, |t| has_children |= tasklist.has_children(t));
+        }
+    }
+    let existing = reg
+        .live
+        .as_ref()
+        .and_then(|live| live.get(&id))
+        .map(|e| e.0);
+    let liveness = match existing {
+        None => Liveness::Free,
+        // SAFETY: Containers in the registry are live while REGISTRY is held.
+        Some(c) => Liveness::Live(unsafe { Container::get(c) }.parent.map(|p| {
+            // SAFETY: A live container's parent is live.
+            unsafe { Container::get(p) }.id
+        })),
+    };
+    let facts = rules::Target {
+        exiting,
+        writer_chain: writer_chain.as_slice(),
+        target_chain: target_chain.as_slice(),
+        has_children,
+        liveness,
+    };
+    rules::check_target(&facts).map_err(RegisterError::Refused)?;
+
+    if reg.next_session == NO_SESSION {
+        return Err(RegisterError::Exhausted);
+    }
+    let num = reg.next_session;
+    reg.next_session += 1;
+
+    let container = match existing {
+        Some(c) => {
+            // SAFETY: In the registry, hence live with a non-zero count.
+            unsafe { Container::get(c) }.refs.inc();
+            c
+        }
+        None => {
+            if let Some(p) = writer_container {
+                // SAFETY: The writer's session holds a reference on its container.
+                let pref = unsafe { Container::get(p) };
+                pref.refs.inc();
+                let _ = pref.children.fetch_add(1, Relaxed);
+            }
+            let c = KBox::write(
+                container_box,
+                Container {
+                    id,
+                    parent: writer_container,
+                    refs: RefCount::new(1),
+                    children: Atomic::new(0),
+                    tasks: Atomic::new(0),
+                    rcu: Opaque::uninit(),
+                },
+            );
+            // SAFETY: `KBox::into_raw` never returns null.
+            let c = unsafe { NonNull::new_unchecked(KBox::into_raw(c)) };
+            if let Some(live) = reg.live.as_mut() {
+                // The ID was not live, so nothing is replaced.
+                let _ = live.insert(node.into_node(id, Entry(c)));
+            }
+            c
+        }
+    };
+
+    let mut threads = 0u32;
+    // SAFETY: `target` is valid and, the rules having passed, not exiting.
+    unsafe { tasklist.for_each_thread(target, |_| threads += 1) };
+    let session = KBox::write(
+        session_box,
+        Session {
+            refs: RefCount::new(threads),
+            num,
+            container,
+            rcu: Opaque::uninit(),
+        },
+    );
+    let session = KBox::into_raw(session);
+    // SAFETY: `target` is valid and not exiting; tasklist_lock is held; each
+    // thread receives one of the `threads` references and gives up its old one.
+    unsafe {
+        tasklist.for_each_thread(target, |t| {
+            let old = session_of(t);
+            set_session(t, session);
+            session_put_locked(old, &mut reg);
+        });
+    }
+    Ok(())
+}
+
+/// Calls `f` with each live container's chain, task count and child count.
+pub(crate) fn for_each_container(mut f: impl FnMut(&Chain, u32, u32)) {
+    let reg = REGISTRY.lock();
+    let Some(live) = reg.live.as_ref() else {
+        return;
+    };
+    for e in live.values() {
+        // SAFETY: Live while REGISTRY is held.
+        unsafe { Container::get(e.0) }.tasks.store(0, Relaxed);
+    }
+    crate::task::for_each_thread_in_system(|t| {
+        // SAFETY: `t` is valid under the RCU read lock held by the walk, and
+        // sessions are freed only after a grace period. The container cannot
+        // die meanwhile: that needs REGISTRY, which we hold.
+        if let Some(c) = unsafe { container_of(session_of(t)) } {
+            // SAFETY: As above.
+            let _ = unsafe { Container::get(c) }.tasks.fetch_add(1, Relaxed);
+        }
+    });
+    for e in live.values() {
+        // SAFETY: Live while REGISTRY is held.
+        let c = unsafe { Container::get(e.0) };
+        // SAFETY: As above; parents outlive children.
+        let chain = unsafe { Container::chain(Some(e.0)) };
+        f(&chain, c.tasks.load(Relaxed), c.children.load(Relaxed));
+    }
+}

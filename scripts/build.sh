@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# scripts/build.sh kernel|selftests — build into the cache and link into build/.
+set -euo pipefail
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=$REPO/build
+mkdir -p "$BUILD"
+
+kernel() {
+	local img
+	img=$(bash "$REPO/scripts/kernel.sh" "$@" | tail -n 1)
+	[ -f "$img" ] || { echo "build: no bzImage produced" >&2; exit 1; }
+	ln -sfn "$img" "$BUILD/bzImage"
+	ln -sfn "$(dirname "$(dirname "$(dirname "$(dirname "$img")")")")" "$BUILD/obj"
+	echo "build: $BUILD/bzImage -> $img" >&2
+}
+
+selftests() {
+	local obj src
+	obj=$(readlink -f "$BUILD/obj")
+	src=$(readlink -f "$obj/source")
+	[ -d "$src" ] || { echo "build: no kernel tree; run 'make kernel'" >&2; exit 1; }
+	# uapi headers of the patched kernel, for KHDR_INCLUDES
+	make -s -C "$src" O="$obj" LLVM=-19 headers_install >/dev/null
+	# A real directory of per-file links, so that the suite's "../lib.mk"
+	# resolves inside the kernel tree.
+	local dst=$src/tools/testing/selftests/audit_contid f
+	[ -L "$dst" ] && rm -f "$dst"
+	rm -rf "$dst" && mkdir -p "$dst"
+	for f in "$REPO"/selftests/audit_contid/*; do ln -s "$f" "$dst/"; done
+	mkdir -p "$BUILD/selftests"
+	make -s -C "$src/tools/testing/selftests/audit_contid" CC=gcc \
+		OUTPUT="$BUILD/selftests" KHDR_INCLUDES="-isystem $obj/usr/include"
+}
+
+"$@"
