@@ -19,6 +19,9 @@ KVER=7.3
 CACHE=${AUDIT_CONTID_CACHE:-$HOME/.cache/audit-contid}
 JOBS=${JOBS:-$(nproc)}
 MAKE=(make -s LLVM=-19 -j"$JOBS")
+# The test kernel is linted as it is built: clippy on all Rust, warnings as
+# errors in kernel/audit_contid.
+BUILD_FLAGS=(CLIPPY=1 AUDIT_CONTID_WERROR=1)
 
 die() { echo "kernel: $*" >&2; exit 1; }
 log() { echo "kernel: $*" >&2; }
@@ -119,12 +122,17 @@ configure() {
 }
 
 mkdir -p "$CACHE"
+# The source tree is shared by every object tree: prepare it under a lock.
+# Builds themselves only write to their own object tree.
 exec 9>"$CACHE/.lock"
 flock 9
 [ -d "$SRC" ] || extract
 apply_series
 ln -sfn "$REPO" "$SRC/kernel/audit_contid"
+flock -u 9
+exec 9>"$OBJ.lock"
+flock 9
 configure
 log "building in $OBJ"
-"${MAKE[@]}" -C "$SRC" O="$OBJ" bzImage
+"${MAKE[@]}" -C "$SRC" O="$OBJ" "${BUILD_FLAGS[@]}" bzImage
 echo "$OBJ/arch/x86/boot/bzImage"
