@@ -9,25 +9,28 @@
 //! digits, or a decimal number from 1 to 2^128-1. Zero means "no container"
 //! and is never a valid ID. Always printed as a lowercase canonical UUID.
 
+// Also compiled by the host crate (rust/host), where these items are its API.
+#![allow(unreachable_pub)]
+
 /// Deepest nesting of containers: a chain holds at most this many IDs.
-pub(crate) const MAX_DEPTH: usize = 8;
+pub const MAX_DEPTH: usize = 8;
 
 /// Length of a canonical UUID.
-pub(crate) const UUID_LEN: usize = 36;
+pub const UUID_LEN: usize = 36;
 
 /// Longest write that can hold a valid ID: 39 decimal digits and a newline.
-pub(crate) const MAX_INPUT: usize = 40;
+pub const MAX_INPUT: usize = 40;
 
 /// Longest chain as read from procfs: `MAX_DEPTH` UUIDs, `/` between them, newline.
-pub(crate) const MAX_CHAIN_TEXT: usize = MAX_DEPTH * (UUID_LEN + 1);
+pub const MAX_CHAIN_TEXT: usize = MAX_DEPTH * (UUID_LEN + 1);
 
 /// A 128-bit container ID; never zero.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) struct ContainerId(u128);
+pub struct ContainerId(u128);
 
 /// Why a write is not one container ID.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum ParseError {
+pub enum ParseError {
     /// Nothing but (at most) a newline.
     Empty,
     /// Longer than any valid form.
@@ -42,7 +45,7 @@ pub(crate) enum ParseError {
 
 impl ContainerId {
     /// The ID with value `v`, or `None` for 0.
-    pub(crate) const fn new(v: u128) -> Option<Self> {
+    pub const fn new(v: u128) -> Option<Self> {
         if v == 0 {
             None
         } else {
@@ -51,7 +54,7 @@ impl ContainerId {
     }
 
     /// Writes the lowercase canonical UUID form into `out`.
-    pub(crate) fn format_uuid(self, out: &mut [u8; UUID_LEN]) {
+    pub fn format_uuid(self, out: &mut [u8; UUID_LEN]) {
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut nibble = 32;
         for (i, b) in out.iter_mut().enumerate() {
@@ -121,7 +124,7 @@ fn parse_decimal(digits: &[u8]) -> Result<u128, ParseError> {
 }
 
 /// Parses one container ID as written to `/proc/PID/audit_containerid`.
-pub(crate) fn parse(input: &[u8]) -> Result<ContainerId, ParseError> {
+pub fn parse(input: &[u8]) -> Result<ContainerId, ParseError> {
     if input.len() > MAX_INPUT {
         return Err(ParseError::TooLong);
     }
@@ -141,20 +144,20 @@ pub(crate) fn parse(input: &[u8]) -> Result<ContainerId, ParseError> {
 
 /// A chain of container IDs, outermost first, at most [`MAX_DEPTH`] long.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Chain {
+pub struct Chain {
     ids: [ContainerId; MAX_DEPTH],
     len: usize,
 }
 
 impl Chain {
     /// The empty chain: not in a container.
-    pub(crate) const EMPTY: Chain = Chain {
+    pub const EMPTY: Chain = Chain {
         ids: [ContainerId(u128::MAX); MAX_DEPTH],
         len: 0,
     };
 
     /// Builds a chain from its innermost ID outwards; IDs past [`MAX_DEPTH`] are dropped.
-    pub(crate) fn from_innermost(ids: impl Iterator<Item = ContainerId>) -> Chain {
+    pub fn from_innermost(ids: impl Iterator<Item = ContainerId>) -> Chain {
         let mut c = Chain::EMPTY;
         for id in ids.take(MAX_DEPTH) {
             c.ids[c.len] = id;
@@ -165,20 +168,20 @@ impl Chain {
     }
 
     /// The IDs, outermost first.
-    pub(crate) fn as_slice(&self) -> &[ContainerId] {
+    pub fn as_slice(&self) -> &[ContainerId] {
         &self.ids[..self.len]
     }
 }
 
 /// A chain formatted for reading: `<uuid>/<uuid>...\n`, or `unset\n` when empty.
-pub(crate) struct ChainText {
+pub struct ChainText {
     buf: [u8; MAX_CHAIN_TEXT],
     len: usize,
 }
 
 impl ChainText {
     /// Formats `chain` (outermost first). Chains longer than [`MAX_DEPTH`] are cut there.
-    pub(crate) fn new(chain: &[ContainerId]) -> Self {
+    pub fn new(chain: &[ContainerId]) -> Self {
         let mut t = ChainText {
             buf: [0; MAX_CHAIN_TEXT],
             len: 0,
@@ -201,12 +204,12 @@ impl ChainText {
     }
 
     /// The formatted bytes, newline included.
-    pub(crate) fn as_bytes(&self) -> &[u8] {
+    pub fn as_bytes(&self) -> &[u8] {
         &self.buf[..self.len]
     }
 
     /// The formatted text without its newline, for embedding in other output.
-    pub(crate) fn as_str(&self) -> &str {
+    pub fn as_str(&self) -> &str {
         // Only ASCII was written.
         core::str::from_utf8(&self.buf[..self.len - 1]).unwrap_or("?")
     }

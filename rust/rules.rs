@@ -8,11 +8,14 @@
 //! mapping of each [`Refusal`] to an errno lives in one place in the kernel
 //! side (`errno.rs`), next to nothing else.
 
+// Also compiled by the host crate (rust/host), where these items are its API.
+#![allow(unreachable_pub)]
+
 use crate::id::{ContainerId, ParseError, MAX_DEPTH};
 
 /// Why a registration is refused, in the order the checks are made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Refusal {
+pub enum Refusal {
     /// 1. W lacks CAP_AUDIT_CONTROL in the initial user namespace.
     NotCapable,
     /// 2. Not exactly one valid, non-nil ID written at offset 0.
@@ -34,17 +37,17 @@ pub(crate) enum Refusal {
 }
 
 /// What a write asks for, known before any lock is taken (checks 1 to 3).
-pub(crate) struct Request {
+pub struct Request {
     /// W holds CAP_AUDIT_CONTROL in the initial user namespace.
-    pub(crate) capable: bool,
+    pub capable: bool,
     /// The parsed ID; a write at a non-zero offset is [`ParseError::Malformed`].
-    pub(crate) id: Result<ContainerId, ParseError>,
+    pub id: Result<ContainerId, ParseError>,
     /// T is a thread of W's process, or a kernel thread.
-    pub(crate) own_process: bool,
+    pub own_process: bool,
 }
 
 /// Checks 1 to 3, which need no lock. Returns the requested ID.
-pub(crate) fn check_request(r: &Request) -> Result<ContainerId, Refusal> {
+pub fn check_request(r: &Request) -> Result<ContainerId, Refusal> {
     if !r.capable {
         return Err(Refusal::NotCapable);
     }
@@ -57,7 +60,7 @@ pub(crate) fn check_request(r: &Request) -> Result<ContainerId, Refusal> {
 
 /// Where the requested ID is live, if it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Liveness {
+pub enum Liveness {
     /// No live container has this ID.
     Free,
     /// A live container has this ID; its parent is the given ID (`None`: top level).
@@ -65,22 +68,22 @@ pub(crate) enum Liveness {
 }
 
 /// The facts about W and T, gathered under the registration locks.
-pub(crate) struct Target<'a> {
+pub struct Target<'a> {
     /// T is exiting or has been released.
-    pub(crate) exiting: bool,
+    pub exiting: bool,
     /// W's chain, outermost first.
-    pub(crate) writer_chain: &'a [ContainerId],
+    pub writer_chain: &'a [ContainerId],
     /// T's chain, outermost first.
-    pub(crate) target_chain: &'a [ContainerId],
+    pub target_chain: &'a [ContainerId],
     /// Some thread of T's process has a child.
-    pub(crate) has_children: bool,
+    pub has_children: bool,
     /// Where the requested ID is live.
-    pub(crate) liveness: Liveness,
+    pub liveness: Liveness,
 }
 
 /// What a permitted registration does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Op {
+pub enum Op {
     /// Creates a top-level container (W is in no container).
     Set,
     /// Creates a container inside W's container.
@@ -90,7 +93,7 @@ pub(crate) enum Op {
 }
 
 /// Checks 4 to 9. On success T's chain becomes the writer's chain plus the new ID.
-pub(crate) fn check_target(t: &Target<'_>) -> Result<Op, Refusal> {
+pub fn check_target(t: &Target<'_>) -> Result<Op, Refusal> {
     if t.exiting {
         return Err(Refusal::Gone);
     }

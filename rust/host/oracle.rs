@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The write contract of /proc/PID/audit_containerid, read literally and
+//! written with `std`, independently of `id.rs`: the proptests and the fuzzer
+//! compare the parser against it.
+
+use std::vec::Vec;
+
+/// The contract, read literally: one ID in one of three forms, at most one
+/// trailing newline, nothing else, not zero, and no longer than 40 bytes.
+pub fn oracle(input: &[u8]) -> Option<u128> {
+    if input.len() > 40 {
+        return None;
+    }
+    let s = std::str::from_utf8(input).ok()?;
+    let s = s.strip_suffix('\n').unwrap_or(s);
+    let hex = |t: &str| !t.is_empty() && t.bytes().all(|c| c.is_ascii_hexdigit());
+    let v = if s.len() == 36 && s.as_bytes()[8] == b'-' {
+        let parts: Vec<&str> = s.split('-').collect();
+        let lens: Vec<usize> = parts.iter().map(|p| p.len()).collect();
+        if lens != [8, 4, 4, 4, 12] || !parts.iter().all(|p| hex(p)) {
+            return None;
+        }
+        u128::from_str_radix(&parts.concat(), 16).ok()?
+    } else if let Some(h) = s.strip_prefix("0x") {
+        if !hex(h) || h.len() > 32 {
+            return None;
+        }
+        u128::from_str_radix(h, 16).ok()?
+    } else {
+        if s.is_empty() || !s.bytes().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        s.parse::<u128>().ok()?
+    };
+    (v != 0).then_some(v)
+}
+

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Properties of the parser and formatter, against an oracle written with
+//! `std` from the contract's text.
+
+use proptest::prelude::*;
+use std::{format, string::String, vec::Vec};
+
+use crate::{
+    id::{parse, ChainText, ContainerId, MAX_DEPTH, UUID_LEN},
+    oracle::oracle,
+};
+
+fn uuid(v: u128) -> String {
+    let h = format!("{v:032x}");
+    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+}
+
+fn nonzero() -> impl Strategy<Value = u128> {
+    prop_oneof![1..=u128::MAX, 1u128..1000, Just(u128::MAX), (0u32..128).prop_map(|b| 1u128 << b)]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4096))]
+
+    #[test]
+    fn every_valid_form_parses_to_its_value(v in nonzero(), nl in any::<bool>(), upper in any::<bool>()) {
+        let end = if nl { "\n" } else { "" };
+        let mut forms = std::vec![format!("{v}{end}"), format!("0x{v:x}{end}"), format!("{}{end}", uuid(v))];
+        if upper {
+            forms.push(format!("0x{v:X}{end}"));
+            forms.push(format!("{}{end}", uuid(v).to_uppercase()));
+        }
+        for f in forms {
+            prop_assert_eq!(parse(f.as_bytes()).ok(), ContainerId::new(v), "{:?}", f);
+        }
+    }
+
+    #[test]
+    fn format_then_parse_is_identity(v in nonzero()) {
+        let id = ContainerId::new(v).unwrap();
+        let mut out = [0u8; UUID_LEN];
+        id.format_uuid(&mut out);
+        prop_assert_eq!(std::str::from_utf8(&out).unwrap(), uuid(v));
+        prop_assert_eq!(parse(&out), Ok(id));
+    }
+
+    #[test]
+    fn parser_agrees_with_the_oracle_on_any_bytes(input in proptest::collection::vec(any::<u8>(), 0..48)) {
+        prop_assert_eq!(parse(&input).ok().map(|_| ()), oracle(&input).map(|_| ()));
+        if let Some(v) = oracle(&input) {
+            prop_assert_eq!(parse(&input).ok(), ContainerId::new(v));
+        }
+    }
+
+    #[test]
+    fn parser_agrees_with_the_oracle_near_valid_inputs(
+        v in nonzero(),
+        form in 0..3usize,
+        edit in 0..6usize,
+        pos in any::<usize>(),
+        byte in prop_oneof![Just(b' '), Just(b'\n'), Just(0u8), Just(b'-'), Just(b'x'), Just(b'g'), any::<u8>()],
+    ) {
+        let mut s = match form { 0 => format!("{v}"), 1 => format!("0x{v:x}"), _ => uuid(v) }.into_bytes();
+        let p = pos % (s.len() + 1);
+        match edit {
+            0 => s.insert(p, byte),
+            1 if p < s.len() => { s.remove(p); }
+            2 if p < s.len() => s[p] = byte,
+            3 => s.truncate(p),
+            4 => { s.push(b'\n'); s.push(b'\n'); }
+            _ => s.splice(0..0, b"0".iter().copied()).for_each(drop),
+        }
+        prop_assert_eq!(parse(&s).ok().map(|_| ()), oracle(&s).map(|_| ()), "{:?}", String::from_utf8_lossy(&s));
+    }
+
+    #[test]
+    fn chains_read_as_uuids_joined_by_slashes(ids in proptest::collection::vec(nonzero(), 0..=MAX_DEPTH)) {
+        let chain: Vec<ContainerId> = ids.iter().map(|&v| ContainerId::new(v).unwrap()).collect();
+        let want = if ids.is_empty() {
+            String::from("unset\n")
+        } else {
+            ids.iter().map(|&v| uuid(v)).collect::<Vec<_>>().join("/") + "\n"
+        };
+        let text = ChainText::new(&chain);
+        prop_assert_eq!(text.as_bytes(), want.as_bytes());
+    }
+}
