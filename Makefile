@@ -4,6 +4,9 @@
 # make kernel  build the test kernel (cached under ~/.cache/audit-contid); build/bzImage
 # make check   lint, build, boot, run the KUnit and kselftest suites; last line
 #              "N passed, N failed"
+# make check-debug  the same on a KASAN/lockdep/kmemleak kernel, then a storm
+#              (STORM_SECONDS, default 60)
+# make fuzz    fuzz the ID parser on the host (FUZZ_RUNS, default 10000000)
 # make run     boot the kernel and run the demo (qemu/demo)
 # make shell   boot the kernel with a root shell on this terminal
 # make clean   remove build/ (the kernel cache stays)
@@ -11,7 +14,7 @@
 REPO := $(CURDIR)
 BUILD := $(REPO)/build
 
-.PHONY: all deps kernel selftests check lint run shell clean
+.PHONY: all deps kernel selftests check check-debug fuzz lint run shell clean
 
 all: kernel
 
@@ -29,6 +32,12 @@ lint:
 
 check: deps
 	@bash scripts/check.sh
+
+check-debug: deps
+	@bash scripts/check-debug.sh
+
+fuzz:
+	@bash scripts/fuzz.sh
 
 run: kernel
 	@qemu/vm -- $(REPO)/qemu/demo

@@ -165,7 +165,7 @@ pub unsafe extern "C" fn audit_contid_proc_write(
         // SAFETY: `tsk` is valid.
         .and_then(|id| unsafe { registry::register(tsk, id) }.map_err(errno::register));
     match result {
-        Ok(_) => count as isize,
+        Ok(()) => count as isize,
         Err(e) => e.to_errno() as isize,
     }
 }

@@ -123,6 +123,9 @@ pub(crate) unsafe fn own_process_or_kthread(t: TaskPtr) -> bool {
 
 /// Calls `f` on every thread in the system, under `rcu_read_lock()`.
 pub(crate) fn for_each_thread_in_system<F: FnMut(TaskPtr)>(mut f: F) {
+    /// # Safety
+    ///
+    /// `arg` must be the `&mut F` given to the walk below, still borrowed.
     unsafe extern "C" fn trampoline<F: FnMut(TaskPtr)>(t: TaskPtr, arg: *mut kernel::ffi::c_void) {
         // SAFETY: `arg` is the `&mut F` passed below, live for the whole walk.
         let f = unsafe { &mut *arg.cast::<F>() };

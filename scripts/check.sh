@@ -13,6 +13,13 @@ fail() {
 	exit 1
 }
 
+# The pure logic first, on the host: a broken rule fails in seconds.
+mkdir -p "$BUILD"
+CARGO_TARGET_DIR="$BUILD/cargo" cargo test --release --locked \
+	--manifest-path "$REPO/rust/host/Cargo.toml" 2>&1 | tee "$BUILD/host-tests.log"
+[ "${PIPESTATUS[0]}" = 0 ] || fail "host tests failed"
+host=$(awk '/^test result:/ { p += $4; f += $6 } END { print p + 0, f + 0 }' "$BUILD/host-tests.log")
+
 t0=$(date +%s)
 bash "$REPO/scripts/build.sh" kernel || fail "kernel build failed"
 bash "$REPO/scripts/build.sh" selftests || fail "selftest build failed"
@@ -41,6 +48,7 @@ ks_fail=$(count kselftest '^not ok [0-9]+ ')
 passed=$((ku_pass + ks_pass))
 failed=$((ku_fail + ks_fail))
 
+echo "check: host (cargo test) ${host% *} passed, ${host#* } failed" >&2
 echo "check: KUnit $ku_pass passed, $ku_fail failed; kselftest $ks_pass passed, $ks_fail failed, $ks_skip skipped" >&2
 echo "check: build $((t1 - t0))s, boot+tests $((t2 - t1))s" >&2
 bad=0

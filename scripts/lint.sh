@@ -15,7 +15,12 @@ cp=("$src/scripts/checkpatch.pl" --quiet --no-tree --strict --ignore FILE_PATH_C
 for p in "$REPO"/patches/*.patch; do
 	"${cp[@]}" --ignore GERRIT_CHANGE_ID,MISSING_SIGN_OFF "$p" || { echo "lint: checkpatch: $p" >&2; rc=1; }
 done
-for f in "$REPO"/audit_contid_glue.[ch]; do
+for f in "$REPO"/audit_contid_glue.[ch] "$REPO"/selftests/audit_contid/*.[ch]; do
 	"${cp[@]}" -f "$f" || { echo "lint: checkpatch: $f" >&2; rc=1; }
 done
+echo "lint: kernel-doc" >&2
+"$src/scripts/kernel-doc" -none -Wall -Werror "$src/include/linux/audit_contid.h" "$REPO/audit_contid_glue.h" || rc=1
+
+# clippy runs in the kernel build itself (scripts/kernel.sh: CLIPPY=1, with
+# warnings as errors for kernel/audit_contid).
 exit $rc

@@ -229,15 +229,18 @@ static inline int agent_finish(struct agent *a)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 255;
 }
 
-/* Memory shared by a test and every process it forks. */
+/* Memory shared by a test and every process it forks; access with LOAD/STORE. */
 struct shared {
-	volatile int ready;
-	volatile int release;
-	volatile int start;
-	volatile pid_t pid;
-	volatile pid_t tids[4];
-	volatile int err[MAX_DEPTH + 2];
+	int ready;
+	int release;
+	int start;
+	pid_t pid;
+	pid_t tids[4];
+	int err[MAX_DEPTH + 2];
 };
+
+#define LOAD(x) __atomic_load_n(&(x), __ATOMIC_SEQ_CST)
+#define STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_SEQ_CST)
 
 static inline struct shared *shared_new(void)
 {
@@ -250,14 +253,20 @@ static inline struct shared *shared_new(void)
 	return s;
 }
 
-static inline bool wait_for(volatile int *flag, int seconds)
+static inline bool wait_for(int *flag, int seconds)
 {
 	struct timespec t = { 0, 1000000 };
 	long n = seconds * 1000L;
 
-	while (!*flag && n-- > 0)
+	while (!LOAD(*flag) && n-- > 0)
 		nanosleep(&t, NULL);
-	return *flag;
+	return LOAD(*flag);
+}
+
+static inline void spin_until(int *flag)
+{
+	while (!LOAD(*flag))
+		;
 }
 
 /*
@@ -274,9 +283,9 @@ static inline int descend(struct shared *sh, int lvl, int levels,
 	char b;
 
 	if (lvl == levels) {
-		sh->pid = getpid();
-		sh->ready = 1;
-		while (!sh->release)
+		STORE(sh->pid, getpid());
+		STORE(sh->ready, 1);
+		while (!LOAD(sh->release))
 			usleep(1000);
 		return 0;
 	}
@@ -291,11 +300,11 @@ static inline int descend(struct shared *sh, int lvl, int levels,
 	}
 	close(go[0]);
 	err = set_contid(c, ids[lvl]);
-	sh->err[lvl] = err;
+	STORE(sh->err[lvl], err);
 	if (err) {
 		close(go[1]);
 		waitpid(c, &st, 0);
-		sh->ready = 1;
+		STORE(sh->ready, 1);
 		return err;
 	}
 	if (write(go[1], "g", 1) != 1)
@@ -350,11 +359,10 @@ static inline int debugfs_lookup(const char *chain, int *tasks, int *children)
 /* Busy-waits a random number of iterations below @max. */
 static inline void jitter(long max)
 {
-	volatile long i;
-	long n = max > 0 ? random() % max : 0;
+	long i, n = max > 0 ? random() % max : 0;
 
 	for (i = 0; i < n; i++)
-		;
+		__asm__ __volatile__("" ::: "memory");
 }
 
 static inline double now(void)
