@@ -26,7 +26,8 @@ bash "$REPO/scripts/build.sh" selftests || fail "selftest build failed"
 t1=$(date +%s)
 bash "$REPO/scripts/lint.sh" || fail "lint failed"
 
-"$REPO/qemu/vm" -- "$REPO/qemu/guest-check" "$BUILD/selftests/audit_contid_test" | tee "$OUT"
+"$REPO/qemu/vm" -- "$REPO/qemu/guest-check" "$BUILD/selftests/audit_contid_test" \
+	"$BUILD/selftests/hostile_test" | tee "$OUT"
 vmrc=${PIPESTATUS[0]}
 t2=$(date +%s)
 

@@ -13,17 +13,6 @@
 
 static char chain_buf[CHAIN_MAX], chain_buf2[CHAIN_MAX];
 
-/* Why a test cannot run here (feature or privilege missing), or NULL. */
-static const char *unsupported(void)
-{
-	if (access("/proc/self/audit_containerid", F_OK))
-		return "CONFIG_AUDIT_CONTAINERID is not enabled";
-	if (geteuid())
-		return "needs root";
-	ids_init();
-	return NULL;
-}
-
 /* ---- the rules, one per errno, each reached in the contract's order ---- */
 
 static int write_own_valid_id(void *arg)

@@ -39,6 +39,17 @@ static inline void ids_init(void)
 	id_base = ((unsigned long long)getpid() << 20) ^ ((unsigned long long)time(NULL) << 40);
 }
 
+/* Why a test cannot run here (feature or privilege missing), or NULL. */
+static inline const char *unsupported(void)
+{
+	if (access("/proc/self/audit_containerid", F_OK))
+		return "CONFIG_AUDIT_CONTAINERID is not enabled";
+	if (geteuid())
+		return "needs root";
+	ids_init();
+	return NULL;
+}
+
 static inline unsigned long long test_id(unsigned int n)
 {
 	return id_base + n + 1;
@@ -77,6 +88,23 @@ static inline int write_contid(pid_t pid, pid_t tid, const void *s, size_t len)
 	int fd, err;
 
 	proc_path(path, pid, tid, "audit_containerid");
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return errno;
+	n = write(fd, s, len);
+	err = n == (ssize_t)len ? 0 : (n < 0 ? errno : EIO);
+	close(fd);
+	return err;
+}
+
+/* Writes @len bytes to a task's audit_containersession; 0 or the errno. */
+static inline int write_contid_session(pid_t pid, const void *s, size_t len)
+{
+	char path[96];
+	ssize_t n;
+	int fd, err;
+
+	proc_path(path, pid, 0, "audit_containersession");
 	fd = open(path, O_WRONLY);
 	if (fd < 0)
 		return errno;
