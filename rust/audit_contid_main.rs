@@ -9,6 +9,7 @@
 
 use kernel::prelude::*;
 
+mod audit;
 mod debugfs;
 mod errno;
 mod hooks;
@@ -19,8 +20,13 @@ mod rules;
 mod task;
 
 // The C-callable API declared in include/linux/audit_contid.h.
+pub use audit::{
+    audit_contid_event_context, audit_contid_log_exit, audit_contid_log_target,
+    audit_contid_ref_set, audit_contid_refs_put,
+};
 pub use hooks::{audit_contid_fork, audit_contid_release};
 pub use proc::{audit_contid_proc_read, audit_contid_proc_write, audit_contsession_proc_read};
+pub use registry::audit_contid_reap;
 
 module! {
     type: AuditContid,

@@ -16,10 +16,11 @@ use kernel::{
 };
 
 use crate::{
+    audit::{self, Attempt},
     errno,
     id::{self, ChainText, ParseError},
     registry,
-    rules::{self, Request},
+    rules::{self, Refusal, Request},
     task,
 };
 
@@ -131,6 +132,8 @@ fn read_id(
 
 /// `/proc/PID/audit_containerid` write: registers `tsk`'s process.
 ///
+/// Every attempt that gets past the capability check is audited.
+///
 /// # Safety
 ///
 /// `tsk` must be a valid task; `buf`/`count` a user buffer; `ppos` valid.
@@ -143,13 +146,25 @@ pub unsafe extern "C" fn audit_contid_proc_write(
 ) -> isize {
     // SAFETY: FFI call; checks the current task's credentials.
     let capable = unsafe { bindings::capable(bindings::CAP_AUDIT_CONTROL as i32) };
-    // Reading the buffer only after the capability check keeps an unprivileged
-    // writer from probing the parser.
+    let early = |id, old| Attempt {
+        target: tsk,
+        id,
+        writer_chain: None,
+        old_chain: old,
+        op: None,
+        session: registry::NO_SESSION,
+    };
+    // The buffer is read only after the capability check: an unprivileged
+    // writer cannot probe the parser.
     let parsed = if capable {
         // SAFETY: Per the function's contract.
         match read_id(buf, count, unsafe { *ppos }) {
             Ok(p) => p,
-            Err(e) => return e.to_errno() as isize,
+            Err(e) => {
+                // SAFETY: `tsk` is valid.
+                audit::log_registration(&early(None, unsafe { registry::chains(tsk) }.1));
+                return e.to_errno() as isize;
+            }
         }
     } else {
         Err(ParseError::Malformed)
@@ -160,10 +175,27 @@ pub unsafe extern "C" fn audit_contid_proc_write(
         // SAFETY: `tsk` is valid.
         own_process: unsafe { task::own_process_or_kthread(tsk) },
     };
-    let result = rules::check_request(&request)
-        .map_err(errno::refusal)
-        // SAFETY: `tsk` is valid.
-        .and_then(|id| unsafe { registry::register(tsk, id) }.map_err(errno::register));
+    let result = match rules::check_request(&request) {
+        Err(Refusal::NotCapable) => Err(errno::refusal(Refusal::NotCapable)),
+        Err(r) => {
+            // SAFETY: `tsk` is valid.
+            audit::log_registration(&early(parsed.ok(), unsafe { registry::chains(tsk) }.1));
+            Err(errno::refusal(r))
+        }
+        Ok(id) => {
+            // SAFETY: `tsk` is valid.
+            let out = unsafe { registry::register(tsk, id) };
+            audit::log_registration(&Attempt {
+                target: tsk,
+                id: Some(id),
+                writer_chain: Some(out.writer_chain),
+                old_chain: out.old_chain,
+                op: out.result.as_ref().ok().copied(),
+                session: out.session,
+            });
+            out.result.map(|_| ()).map_err(errno::register)
+        }
+    };
     match result {
         Ok(()) => count as isize,
         Err(e) => e.to_errno() as isize,

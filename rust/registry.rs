@@ -15,6 +15,11 @@
 //!
 //! Lock order: `tasklist_lock` → [`REGISTRY`]. Fork takes one reference and no
 //! lock; exit takes [`REGISTRY`] only when a container dies.
+//!
+//! A container that dies leaves the registry at once (its ID is free again)
+//! but goes on a dead list, keeping its memory and its parent reference, until
+//! the reaper (a work item, process context) has logged its `op=destroy`
+//! record; then its parent is released, which may kill the parent in turn.
 
 use core::ptr::NonNull;
 
@@ -25,14 +30,15 @@ use kernel::{
     rbtree::{RBTree, RBTreeNodeReservation},
     sync::{
         atomic::{Atomic, Relaxed},
-        global_lock, GlobalGuard,
+        global_lock, GlobalGuard, GlobalLockedBy,
     },
     types::Opaque,
 };
 
 use crate::{
+    audit,
     id::{Chain, ContainerId},
-    rules::{self, Liveness, Refusal},
+    rules::{self, Liveness, Op, Refusal},
     task::{current, session_of, set_session, TaskPtr, TasklistReadGuard},
 };
 
@@ -78,6 +84,8 @@ pub(crate) struct Container {
     children: Atomic<u32>,
     /// Scratch for the debugfs task count. Used only with [`REGISTRY`] held.
     tasks: Atomic<u32>,
+    /// The next container on the dead list.
+    next_dead: GlobalLockedBy<Option<Entry>, REGISTRY>,
     rcu: Opaque<bindings::kvfree_rcu_head>,
 }
 
@@ -103,6 +111,8 @@ unsafe impl Send for Entry {}
 pub(crate) struct Registry {
     /// Live containers by ID; `None` until [`init`].
     live: Option<RBTree<ContainerId, Entry>>,
+    /// Dead containers waiting for the reaper, newest first.
+    dead: Option<Entry>,
     next_session: u32,
 }
 
@@ -111,6 +121,7 @@ global_lock! {
     // userspace can open any proc file.
     pub(crate) unsafe(uninit) static REGISTRY: SpinLock<Registry> = Registry {
         live: None,
+        dead: None,
         next_session: 1,
     };
 }
@@ -198,6 +209,24 @@ pub(crate) unsafe fn session_get(s: *mut Session) {
     }
 }
 
+/// Takes a reference on `s` unless its count already reached zero; returns
+/// `s`, or null when `s` is null or dying.
+///
+/// # Safety
+///
+/// `s` must be null or valid, e.g. loaded under `rcu_read_lock()`.
+pub(crate) unsafe fn session_tryget(s: *mut Session) -> *mut Session {
+    let Some(nn) = NonNull::new(s) else {
+        return s;
+    };
+    // SAFETY: Per the function's contract `s` is valid; its count is a `refcount_t`.
+    if unsafe { bindings::audit_contid_refcount_inc_not_zero(nn.as_ref().refs.0.get()) } {
+        s
+    } else {
+        core::ptr::null_mut()
+    }
+}
+
 /// Drops one reference on `s`, freeing it and releasing its container when it was the last.
 ///
 /// # Safety
@@ -242,27 +271,63 @@ fn container_put(c: NonNull<Container>) {
     container_put_locked(c, &mut reg);
 }
 
-/// Drops one reference on `c` with [`REGISTRY`] held; a container whose count
-/// reaches zero leaves the registry and releases its parent, and so on up.
+/// Drops one reference on `c` with [`REGISTRY`] held. A container whose count
+/// reaches zero leaves the registry and goes on the dead list for the reaper.
 fn container_put_locked(c: NonNull<Container>, reg: &mut RegistryGuard) {
-    let mut next = Some(c);
-    while let Some(c) = next {
-        // SAFETY: We hold a reference on `c` (given by the caller, or the child's
-        // reference on its parent taken over in the previous iteration).
-        let cref = unsafe { Container::get(c) };
-        if !cref.refs.dec_and_test() {
-            return;
+    // SAFETY: We hold a reference on `c`, given by the caller.
+    let cref = unsafe { Container::get(c) };
+    if !cref.refs.dec_and_test() {
+        return;
+    }
+    if let Some(live) = reg.live.as_mut() {
+        live.remove(&cref.id);
+    }
+    if let Some(p) = cref.parent {
+        // SAFETY: The child's reference keeps the parent live.
+        let _ = unsafe { Container::get(p) }.children.fetch_sub(1, Relaxed);
+    }
+    let head = reg.dead.take();
+    *cref.next_dead.as_mut(reg) = head;
+    reg.dead = Some(Entry(c));
+    // SAFETY: FFI call; queueing work is allowed in any context.
+    unsafe { bindings::audit_contid_schedule_reap() };
+}
+
+/// Waits until every container that died so far has been reaped (logged).
+pub(crate) fn flush_reaper() {
+    // SAFETY: FFI call; called in process context, never from the reaper.
+    unsafe { bindings::audit_contid_flush_reap() };
+}
+
+/// The reaper: logs each dead container's end, frees it, releases its parent.
+///
+/// # Safety
+///
+/// Called by the work item in audit_contid_glue.c, in process context.
+#[export]
+pub unsafe extern "C" fn audit_contid_reap() {
+    loop {
+        let c = {
+            let mut reg = REGISTRY.lock();
+            let Some(Entry(c)) = reg.dead.take() else {
+                return;
+            };
+            // SAFETY: Dead containers stay allocated until freed below.
+            let next = unsafe { Container::get(c) }
+                .next_dead
+                .as_mut(&mut reg)
+                .take();
+            reg.dead = next;
+            c
+        };
+        // SAFETY: `c` is ours now; it still holds its parent, so the chain is live.
+        let (chain, parent) = unsafe { (Container::chain(Some(c)), Container::get(c).parent) };
+        audit::log_destroy(&chain);
+        // SAFETY: Dead and unlisted: only RCU readers can still see `c`.
+        unsafe { free_after_grace_period(c, Container::get(c).rcu.get()) };
+        if let Some(p) = parent {
+            container_put(p);
         }
-        if let Some(live) = reg.live.as_mut() {
-            live.remove(&cref.id);
-        }
-        next = cref.parent;
-        if let Some(p) = next {
-            // SAFETY: The child's reference keeps the parent live.
-            let _ = unsafe { Container::get(p) }.children.fetch_sub(1, Relaxed);
-        }
-        // SAFETY: Count zero and out of the registry: only RCU readers can still see `c`.
-        unsafe { free_after_grace_period(c, cref.rcu.get()) };
     }
 }
 
@@ -282,13 +347,61 @@ impl From<AllocError> for RegisterError {
     }
 }
 
+/// What a registration saw and did, for its audit record.
+pub(crate) struct Outcome {
+    pub(crate) result: Result<Op, RegisterError>,
+    pub(crate) writer_chain: Chain,
+    pub(crate) old_chain: Chain,
+    /// The new session, or [`NO_SESSION`].
+    pub(crate) session: u32,
+}
+
+/// The chains of the writer (current) and `target`, read under RCU.
+///
+/// # Safety
+///
+/// `target` must be a valid task.
+pub(crate) unsafe fn chains(target: TaskPtr) -> (Chain, Chain) {
+    let _rcu = kernel::sync::rcu::read_lock();
+    // SAFETY: Both tasks are valid; sessions are freed after a grace period.
+    unsafe {
+        (
+            describe(session_of(current())).0,
+            describe(session_of(target)).0,
+        )
+    }
+}
+
 /// Registers `target`'s whole process in container `id` under the caller's chain
 /// (checks 4 to 9 of the contract; the caller has made checks 1 to 3).
 ///
 /// # Safety
 ///
 /// `target` must be a valid task (the caller holds a reference on it).
-pub(crate) unsafe fn register(target: TaskPtr, id: ContainerId) -> Result<(), RegisterError> {
+pub(crate) unsafe fn register(target: TaskPtr, id: ContainerId) -> Outcome {
+    // Earlier containers' destroy records come before this registration's.
+    flush_reaper();
+    // SAFETY: Per the function's contract.
+    let (writer_chain, old_chain) = unsafe { chains(target) };
+    let mut out = Outcome {
+        result: Err(RegisterError::NoMemory),
+        writer_chain,
+        old_chain,
+        session: NO_SESSION,
+    };
+    // SAFETY: Per the function's contract.
+    out.result = unsafe { register_locked(target, id, &mut out) };
+    out
+}
+
+/// # Safety
+///
+/// As for [`register`].
+unsafe fn register_locked(
+    target: TaskPtr,
+    id: ContainerId,
+    out: &mut Outcome,
+) -> Result<Op, RegisterError> {
     // Allocate first: nothing below may sleep.
     let container_box = KBox::<Container>::new_uninit(GFP_KERNEL)?;
     let session_box = KBox::<Session>::new_uninit(GFP_KERNEL)?;
@@ -334,6 +447,9 @@ pub(crate) unsafe fn register(target: TaskPtr, id: ContainerId) -> Result<(), Re
             unsafe { Container::get(p) }.id
         })),
     };
+    // What the locks showed is what the record reports.
+    out.writer_chain = writer_chain;
+    out.old_chain = target_chain;
     let facts = rules::Target {
         exiting,
         writer_chain: writer_chain.as_slice(),
@@ -341,7 +457,7 @@ pub(crate) unsafe fn register(target: TaskPtr, id: ContainerId) -> Result<(), Re
         has_children,
         liveness,
     };
-    rules::check_target(&facts).map_err(RegisterError::Refused)?;
+    let op = rules::check_target(&facts).map_err(RegisterError::Refused)?;
 
     if reg.next_session == NO_SESSION {
         return Err(RegisterError::Exhausted);
@@ -370,6 +486,7 @@ pub(crate) unsafe fn register(target: TaskPtr, id: ContainerId) -> Result<(), Re
                     refs: RefCount::new(1),
                     children: Atomic::new(0),
                     tasks: Atomic::new(0),
+                    next_dead: GlobalLockedBy::new(None),
                     rcu: Opaque::uninit(),
                 },
             );
@@ -405,11 +522,14 @@ pub(crate) unsafe fn register(target: TaskPtr, id: ContainerId) -> Result<(), Re
             session_put_locked(old, &mut reg);
         });
     }
-    Ok(())
+    out.session = num;
+    Ok(op)
 }
 
 /// Calls `f` with each live container's chain, task count and child count.
 pub(crate) fn for_each_container(mut f: impl FnMut(&Chain, u32, u32)) {
+    // Containers whose children just died leave once those are reaped.
+    flush_reaper();
     let reg = REGISTRY.lock();
     let Some(live) = reg.live.as_ref() else {
         return;

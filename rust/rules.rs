@@ -92,6 +92,17 @@ pub enum Op {
     Join,
 }
 
+impl Op {
+    /// The name used in audit records.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Op::Set => "set",
+            Op::Nest => "nest",
+            Op::Join => "join",
+        }
+    }
+}
+
 /// Checks 4 to 9. On success T's chain becomes the writer's chain plus the new ID.
 pub fn check_target(t: &Target<'_>) -> Result<Op, Refusal> {
     if t.exiting {

@@ -27,7 +27,8 @@ t1=$(date +%s)
 bash "$REPO/scripts/lint.sh" || fail "lint failed"
 
 "$REPO/qemu/vm" -- "$REPO/qemu/guest-check" "$BUILD/selftests/audit_contid_test" \
-	"$BUILD/selftests/hostile_test" | tee "$OUT"
+	"$BUILD/selftests/hostile_test" "$BUILD/selftests/audit_records_test" \
+	"$REPO/selftests/audit_contid/auditd_e2e.sh" | tee "$OUT"
 vmrc=${PIPESTATUS[0]}
 t2=$(date +%s)
 

@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A minimal audit daemon for tests: takes over NETLINK_AUDIT, installs
+ * syscall rules, collects records and restores everything afterwards.
+ */
+#ifndef AUDIT_CONTID_AUDIT_H
+#define AUDIT_CONTID_AUDIT_H
+
+#include <linux/audit.h>
+#include <linux/netlink.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include "common.h"
+
+#ifndef AUDIT_CONTAINER_OP
+#define AUDIT_CONTAINER_OP 1020
+#endif
+#ifndef AUDIT_CONTAINER_ID
+#define AUDIT_CONTAINER_ID 1340
+#endif
+
+#define MAX_RECORDS 4096
+#define RECORD_MAX 2048
+
+struct record {
+	int type;
+	unsigned int serial;
+	char text[RECORD_MAX];
+};
+
+struct auditd {
+	int fd;
+	struct audit_status saved;
+	struct record *rec;
+	int n;
+	unsigned int rules[8];
+	int nrules;
+};
+
+static int audit_send(int fd, int type, const void *data, size_t len)
+{
+	struct {
+		struct nlmsghdr h;
+		char data[RECORD_MAX];
+	} req = {};
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct {
+		struct nlmsghdr h;
+		struct nlmsgerr e;
+		char more[64];
+	} ack;
+	ssize_t n;
+
+	req.h.nlmsg_len = NLMSG_LENGTH(len);
+	req.h.nlmsg_type = type;
+	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	memcpy(req.data, data, len);
+	if (sendto(fd, &req, req.h.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return -errno;
+	/*
+	 * The ack; records may arrive first on a daemon socket: skip them, and
+	 * an overrun notice (ENOBUFS) too. Never wait more than 5 s.
+	 */
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		if (poll(&p, 1, 5000) <= 0)
+			return -ETIMEDOUT;
+		n = recv(fd, &ack, sizeof(ack), 0);
+		if (n < 0 && errno == ENOBUFS)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (ack.h.nlmsg_type == NLMSG_ERROR)
+			return ack.e.error;
+	}
+}
+
+static int audit_status(int fd, struct audit_status *st)
+{
+	struct {
+		struct nlmsghdr h;
+		struct audit_status s;
+	} req = {}, rep;
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	ssize_t n;
+
+	req.h.nlmsg_len = NLMSG_LENGTH(0);
+	req.h.nlmsg_type = AUDIT_GET;
+	req.h.nlmsg_flags = NLM_F_REQUEST;
+	if (sendto(fd, &req, req.h.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return -errno;
+	for (;;) {
+		n = recv(fd, &rep, sizeof(rep), 0);
+		if (n < 0)
+			return -errno;
+		if (rep.h.nlmsg_type == AUDIT_GET) {
+			*st = rep.s;
+			return 0;
+		}
+	}
+}
+
+static int audit_set(int fd, __u32 mask, __u32 enabled, __u32 pid, __u32 backlog)
+{
+	struct audit_status s = {
+		.mask = mask, .enabled = enabled, .pid = pid, .backlog_limit = backlog,
+	};
+
+	return audit_send(fd, AUDIT_SET, &s, sizeof(s));
+}
+
+/* Sets the backlog limit and how long a task waits for room. */
+static int audit_set_backlog(int fd, __u32 limit, __u32 wait)
+{
+	struct audit_status s = {
+		.mask = AUDIT_STATUS_BACKLOG_LIMIT | AUDIT_STATUS_BACKLOG_WAIT_TIME,
+		.backlog_limit = limit, .backlog_wait_time = wait,
+	};
+
+	return audit_send(fd, AUDIT_SET, &s, sizeof(s));
+}
+
+/* An exit rule: "-a always,exit -F arch=b64 -S @nr". */
+static int audit_rule(int fd, int type, unsigned int nr)
+{
+	struct audit_rule_data *r;
+	size_t len = sizeof(*r);
+	int i, err;
+
+	r = calloc(1, len);
+	if (!r)
+		return -ENOMEM;
+	r->flags = AUDIT_FILTER_EXIT;
+	r->action = AUDIT_ALWAYS;
+	r->field_count = 1;
+	r->fields[0] = AUDIT_ARCH;
+	r->fieldflags[0] = AUDIT_EQUAL;
+	r->values[0] = AUDIT_ARCH_X86_64;
+	for (i = 0; i < AUDIT_BITMASK_SIZE; i++)
+		r->mask[i] = 0;
+	r->mask[AUDIT_WORD(nr)] |= AUDIT_BIT(nr);
+	err = audit_send(fd, type, r, len);
+	free(r);
+	return err;
+}
+
+/* Becomes the audit daemon: enabled, records to us. 0, or a negative errno. */
+static int auditd_start(struct auditd *d)
+{
+	int err;
+
+	memset(d, 0, sizeof(*d));
+	d->rec = calloc(MAX_RECORDS, sizeof(*d->rec));
+	d->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
+	if (d->fd < 0 || !d->rec)
+		return -errno;
+	err = audit_status(d->fd, &d->saved);
+	if (err)
+		return err;
+	if (d->saved.pid)
+		return -EBUSY;	/* a real auditd runs: leave it alone */
+	return audit_set(d->fd, AUDIT_STATUS_ENABLED | AUDIT_STATUS_PID, 1, getpid(), 0);
+}
+
+static int auditd_add_rule(struct auditd *d, unsigned int nr)
+{
+	int err;
+
+	/* A crashed earlier run may have left the same rule behind. */
+	audit_rule(d->fd, AUDIT_DEL_RULE, nr);
+	err = audit_rule(d->fd, AUDIT_ADD_RULE, nr);
+
+	if (!err)
+		d->rules[d->nrules++] = nr;
+	return err;
+}
+
+static void auditd_stop(struct auditd *d)
+{
+	int i;
+
+	for (i = 0; i < d->nrules; i++)
+		audit_rule(d->fd, AUDIT_DEL_RULE, d->rules[i]);
+	audit_set_backlog(d->fd, d->saved.backlog_limit, d->saved.backlog_wait_time);
+	audit_set(d->fd, AUDIT_STATUS_ENABLED | AUDIT_STATUS_PID, d->saved.enabled, 0, 0);
+	close(d->fd);
+	free(d->rec);
+}
+
+/* Collects records until @ms milliseconds pass without one. */
+static void auditd_collect(struct auditd *d, int ms)
+{
+	struct {
+		struct nlmsghdr h;
+		char text[RECORD_MAX];
+	} m;
+	struct pollfd p = { .fd = d->fd, .events = POLLIN };
+	struct record *r;
+	unsigned long sec, msec;
+	ssize_t n;
+
+	while (poll(&p, 1, ms) > 0) {
+		n = recv(d->fd, &m, sizeof(m) - 1, MSG_DONTWAIT);
+		if (n <= (ssize_t)NLMSG_HDRLEN || d->n >= MAX_RECORDS)
+			continue;
+		r = &d->rec[d->n];
+		r->type = m.h.nlmsg_type;
+		n -= NLMSG_HDRLEN;
+		memcpy(r->text, m.text, n < RECORD_MAX ? n : RECORD_MAX - 1);
+		r->text[n < RECORD_MAX ? n : RECORD_MAX - 1] = '\0';
+		if (sscanf(r->text, "audit(%lu.%lu:%u)", &sec, &msec, &r->serial) == 3)
+			d->n++;
+	}
+}
+
+/* The first record of @type whose text contains every one of @needles. */
+static struct record *find(struct auditd *d, int type, const char *const *needles)
+{
+	int i, k;
+
+	for (i = 0; i < d->n; i++) {
+		if (d->rec[i].type != type)
+			continue;
+		for (k = 0; needles[k]; k++)
+			if (!strstr(d->rec[i].text, needles[k]))
+				break;
+		if (!needles[k])
+			return &d->rec[i];
+	}
+	return NULL;
+}
+
+static int count(struct auditd *d, int type, const char *const *needles)
+{
+	int i, k, n = 0;
+
+	for (i = 0; i < d->n; i++) {
+		if (d->rec[i].type != type)
+			continue;
+		for (k = 0; needles[k]; k++)
+			if (!strstr(d->rec[i].text, needles[k]))
+				break;
+		n += !needles[k];
+	}
+	return n;
+}
+
+/* The record of @type in the event @serial, if any. */
+static struct record *in_event(struct auditd *d, int type, unsigned int serial)
+{
+	int i;
+
+	for (i = 0; i < d->n; i++)
+		if (d->rec[i].type == type && d->rec[i].serial == serial)
+			return &d->rec[i];
+	return NULL;
+}
+
+#endif /* AUDIT_CONTID_AUDIT_H */
