@@ -6,6 +6,7 @@
 #              "N passed, N failed"
 # make check-debug  the same on a KASAN/lockdep/kmemleak kernel, then a storm
 #              (STORM_SECONDS, default 60)
+# make bench   ratios against the kernel's own identity paths (BENCH_ROUNDS)
 # make fuzz    fuzz the ID parser on the host (FUZZ_RUNS, default 10000000)
 # make run     boot the kernel and run the demo (qemu/demo)
 # make shell   boot the kernel with a root shell on this terminal
@@ -14,7 +15,7 @@
 REPO := $(CURDIR)
 BUILD := $(REPO)/build
 
-.PHONY: all deps kernel selftests check check-debug fuzz lint run shell clean
+.PHONY: all deps kernel selftests check check-debug bench fuzz lint run shell clean
 
 all: kernel
 
@@ -38,6 +39,9 @@ check-debug: deps
 
 fuzz:
 	@bash scripts/fuzz.sh
+
+bench: deps
+	@bash scripts/bench.sh
 
 run: kernel
 	@qemu/vm -- $(REPO)/qemu/demo

@@ -293,6 +293,21 @@ fn container_put_locked(c: NonNull<Container>, reg: &mut RegistryGuard) {
     unsafe { bindings::audit_contid_schedule_reap() };
 }
 
+/// Whether a container with `id` is dead but not yet reaped.
+fn dead_with_id(id: ContainerId) -> bool {
+    let mut reg = REGISTRY.lock();
+    let mut next = reg.dead.as_ref().map(|e| e.0);
+    while let Some(c) = next {
+        // SAFETY: Dead containers stay allocated until reaped, which needs REGISTRY.
+        let cref = unsafe { Container::get(c) };
+        if cref.id == id {
+            return true;
+        }
+        next = cref.next_dead.as_mut(&mut reg).as_ref().map(|e| e.0);
+    }
+    false
+}
+
 /// Waits until every container that died so far has been reaped (logged).
 pub(crate) fn flush_reaper() {
     // SAFETY: FFI call; called in process context, never from the reaper.
@@ -379,8 +394,11 @@ pub(crate) unsafe fn chains(target: TaskPtr) -> (Chain, Chain) {
 ///
 /// `target` must be a valid task (the caller holds a reference on it).
 pub(crate) unsafe fn register(target: TaskPtr, id: ContainerId) -> Outcome {
-    // Earlier containers' destroy records come before this registration's.
-    flush_reaper();
+    // A container with this ID that died earlier is logged before this
+    // registration is; other pending destroy records need not be waited for.
+    if dead_with_id(id) {
+        flush_reaper();
+    }
     // SAFETY: Per the function's contract.
     let (writer_chain, old_chain) = unsafe { chains(target) };
     let mut out = Outcome {

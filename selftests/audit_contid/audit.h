@@ -38,7 +38,7 @@ struct auditd {
 	int nrules;
 };
 
-static int audit_send(int fd, int type, const void *data, size_t len)
+static inline int audit_send(int fd, int type, const void *data, size_t len)
 {
 	struct {
 		struct nlmsghdr h;
@@ -77,7 +77,7 @@ static int audit_send(int fd, int type, const void *data, size_t len)
 	}
 }
 
-static int audit_status(int fd, struct audit_status *st)
+static inline int audit_status(int fd, struct audit_status *st)
 {
 	struct {
 		struct nlmsghdr h;
@@ -102,7 +102,7 @@ static int audit_status(int fd, struct audit_status *st)
 	}
 }
 
-static int audit_set(int fd, __u32 mask, __u32 enabled, __u32 pid, __u32 backlog)
+static inline int audit_set(int fd, __u32 mask, __u32 enabled, __u32 pid, __u32 backlog)
 {
 	struct audit_status s = {
 		.mask = mask, .enabled = enabled, .pid = pid, .backlog_limit = backlog,
@@ -112,7 +112,7 @@ static int audit_set(int fd, __u32 mask, __u32 enabled, __u32 pid, __u32 backlog
 }
 
 /* Sets the backlog limit and how long a task waits for room. */
-static int audit_set_backlog(int fd, __u32 limit, __u32 wait)
+static inline int audit_set_backlog(int fd, __u32 limit, __u32 wait)
 {
 	struct audit_status s = {
 		.mask = AUDIT_STATUS_BACKLOG_LIMIT | AUDIT_STATUS_BACKLOG_WAIT_TIME,
@@ -123,7 +123,7 @@ static int audit_set_backlog(int fd, __u32 limit, __u32 wait)
 }
 
 /* An exit rule: "-a always,exit -F arch=b64 -S @nr". */
-static int audit_rule(int fd, int type, unsigned int nr)
+static inline int audit_rule(int fd, int type, unsigned int nr)
 {
 	struct audit_rule_data *r;
 	size_t len = sizeof(*r);
@@ -147,7 +147,7 @@ static int audit_rule(int fd, int type, unsigned int nr)
 }
 
 /* Becomes the audit daemon: enabled, records to us. 0, or a negative errno. */
-static int auditd_start(struct auditd *d)
+static inline int auditd_start(struct auditd *d)
 {
 	int err;
 
@@ -164,7 +164,7 @@ static int auditd_start(struct auditd *d)
 	return audit_set(d->fd, AUDIT_STATUS_ENABLED | AUDIT_STATUS_PID, 1, getpid(), 0);
 }
 
-static int auditd_add_rule(struct auditd *d, unsigned int nr)
+static inline int auditd_add_rule(struct auditd *d, unsigned int nr)
 {
 	int err;
 
@@ -177,7 +177,7 @@ static int auditd_add_rule(struct auditd *d, unsigned int nr)
 	return err;
 }
 
-static void auditd_stop(struct auditd *d)
+static inline void auditd_stop(struct auditd *d)
 {
 	int i;
 
@@ -190,7 +190,7 @@ static void auditd_stop(struct auditd *d)
 }
 
 /* Collects records until @ms milliseconds pass without one. */
-static void auditd_collect(struct auditd *d, int ms)
+static inline void auditd_collect(struct auditd *d, int ms)
 {
 	struct {
 		struct nlmsghdr h;
@@ -216,7 +216,7 @@ static void auditd_collect(struct auditd *d, int ms)
 }
 
 /* The first record of @type whose text contains every one of @needles. */
-static struct record *find(struct auditd *d, int type, const char *const *needles)
+static inline struct record *find(struct auditd *d, int type, const char *const *needles)
 {
 	int i, k;
 
@@ -232,7 +232,7 @@ static struct record *find(struct auditd *d, int type, const char *const *needle
 	return NULL;
 }
 
-static int count(struct auditd *d, int type, const char *const *needles)
+static inline int count(struct auditd *d, int type, const char *const *needles)
 {
 	int i, k, n = 0;
 
@@ -248,7 +248,7 @@ static int count(struct auditd *d, int type, const char *const *needles)
 }
 
 /* The record of @type in the event @serial, if any. */
-static struct record *in_event(struct auditd *d, int type, unsigned int serial)
+static inline struct record *in_event(struct auditd *d, int type, unsigned int serial)
 {
 	int i;
 

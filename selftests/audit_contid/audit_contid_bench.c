@@ -1,0 +1,552 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Cost of audit container IDs against the kernel's own identity paths, as
+ * ratios measured in one run of one kernel. Variants are interleaved round by
+ * round so that drift hits both alike; the workload is pinned to CPU 0.
+ *
+ *   audit_contid_bench [ROUNDS] [JSON-FILE]
+ *
+ * Prints a table and writes the figures (median, min, max, ratio) as JSON.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <sys/resource.h>
+
+#include "audit.h"
+
+#define MAX_ROUNDS 31
+
+struct figure {
+	const char *name, *unit, *baseline;
+	double v[MAX_ROUNDS];
+	int n;
+	double target;	/* ratio target; 0: none */
+};
+
+static struct figure figs[32];
+static int nfigs;
+static int rounds = 7;
+
+static struct figure *fig(const char *name, const char *unit, const char *baseline,
+			  double target)
+{
+	int i;
+
+	for (i = 0; i < nfigs; i++)
+		if (!strcmp(figs[i].name, name))
+			return &figs[i];
+	figs[nfigs] = (struct figure){ name, unit, baseline, { 0 }, 0, target };
+	return &figs[nfigs++];
+}
+
+static void add(const char *name, const char *unit, const char *baseline, double target,
+		double v)
+{
+	struct figure *f = fig(name, unit, baseline, target);
+
+	if (f->n < MAX_ROUNDS)
+		f->v[f->n++] = v;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(struct figure *f)
+{
+	double s[MAX_ROUNDS];
+
+	memcpy(s, f->v, f->n * sizeof(double));
+	qsort(s, f->n, sizeof(double), cmp);
+	return f->n ? s[f->n / 2] : 0;
+}
+
+static double vmin(struct figure *f)
+{
+	double m = f->v[0];
+	int i;
+
+	for (i = 1; i < f->n; i++)
+		m = f->v[i] < m ? f->v[i] : m;
+	return m;
+}
+
+static double vmax(struct figure *f)
+{
+	double m = f->v[0];
+	int i;
+
+	for (i = 1; i < f->n; i++)
+		m = f->v[i] > m ? f->v[i] : m;
+	return m;
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static double ns_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e9 + t.tv_nsec;
+}
+
+/* An ID no live container has: unique per process and call. */
+static unsigned long long fresh_id(void)
+{
+	static unsigned int n;
+
+	return ((unsigned long long)getpid() << 24) + ++n + (1ull << 62);
+}
+
+/*
+ * Runs fn(arg) in a process nested @levels deep below us, each level
+ * registered in a new container when @contained (so both variants have the
+ * same process tree); fn's result comes back through shared memory.
+ */
+struct nested {
+	int levels, depth;
+	bool contained;
+	double (*fn)(void *arg);
+	void *arg;
+	double *result;
+};
+
+static int nest_run(void *arg)
+{
+	struct nested *n = arg;
+	struct agent a;
+
+	if (n->depth == n->levels) {
+		*n->result = n->fn(n->arg);
+		return 0;
+	}
+	n->depth++;	/* the child's copy starts one level deeper */
+	agent_start(&a, nest_run, n);
+	if (n->contained && set_contid(a.pid, fresh_id()))
+		return 1;
+	return agent_finish(&a);
+}
+
+static double in_nested(int levels, bool contained, double (*fn)(void *), void *arg)
+{
+	double *res = mmap(NULL, sizeof(double), PROT_READ | PROT_WRITE,
+			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct nested n = { levels, 0, contained, fn, arg, res };
+	double v;
+	int st;
+	pid_t p;
+
+	*res = -1;
+	p = fork();
+	if (p == 0)
+		_exit(nest_run(&n));
+	waitpid(p, &st, 0);
+	v = *res;
+	munmap(res, sizeof(double));
+	return WIFEXITED(st) && !WEXITSTATUS(st) ? v : -1;
+}
+
+/* Figure 1: fork + exit + wait, ns per iteration. */
+static double fork_exit_wait(void *arg)
+{
+	int i, n = *(int *)arg;
+	double t0;
+	pid_t p;
+
+	pin(0);
+	t0 = ns_now();
+	for (i = 0; i < n; i++) {
+		p = fork();
+		if (p == 0)
+			_exit(0);
+		waitpid(p, NULL, 0);
+	}
+	return (ns_now() - t0) / n;
+}
+
+/* Figure 2: one write, timed around the syscall only. */
+static double time_loginuid_write(void)
+{
+	double *res = mmap(NULL, sizeof(double), PROT_READ | PROT_WRITE,
+			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	double v, t0;
+	pid_t p;
+	int fd;
+
+	p = fork();
+	if (p == 0) {
+		fd = open("/proc/self/loginuid", O_WRONLY);
+		t0 = ns_now();
+		if (write(fd, "1000", 4) != 4)
+			t0 = -1e18;
+		*res = ns_now() - t0;
+		_exit(0);
+	}
+	waitpid(p, NULL, 0);
+	v = *res;
+	munmap(res, sizeof(double));
+	return v;
+}
+
+static double time_contid_write(unsigned long long id)
+{
+	char path[64], s[40];
+	struct kid k;
+	double t0, v;
+	int fd, len;
+
+	kid_start(&k);
+	sprintf(path, "/proc/%d/audit_containerid", k.pid);
+	len = sprintf(s, "0x%llx\n", id);
+	fd = open(path, O_WRONLY);
+	t0 = ns_now();
+	v = write(fd, s, len) == len ? ns_now() - t0 : -1;
+	close(fd);
+	kid_stop(&k);
+	return v;
+}
+
+static double per_op(double (*one)(unsigned long long), unsigned long long id, int n)
+{
+	double sum = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		sum += one(id ? id : fresh_id());
+	return sum / n;
+}
+
+static double loginuid_one(unsigned long long unused)
+{
+	(void)unused;
+	return time_loginuid_write();
+}
+
+/*
+ * Holders keep containers alive: a chain of MAX_DEPTH containers costs one
+ * process, its bottom task; the processes above it exit once their child is
+ * registered (the child's container keeps its parents alive).
+ */
+struct holders {
+	pid_t pgid[2048];
+	int n;
+};
+
+static int hold_chain(void *arg)
+{
+	unsigned long long base = *(unsigned long long *)arg;
+	int lvl, go[2];
+	pid_t c;
+	char b;
+
+	for (lvl = 1; lvl < MAX_DEPTH; lvl++) {
+		if (pipe(go))
+			return 1;
+		c = fork();
+		if (c == 0) {
+			close(go[1]);
+			if (read(go[0], &b, 1) != 1)
+				_exit(1);
+			close(go[0]);
+			continue;	/* one level deeper */
+		}
+		close(go[0]);
+		if (set_contid(c, base + lvl))
+			kill(c, SIGKILL);
+		if (write(go[1], "g", 1) != 1)
+			return 1;
+		return 0;
+	}
+	pause();
+	return 0;
+}
+
+static void holders_grow(struct holders *h, int containers)
+{
+	static unsigned long long base = 0x40000000000ull;
+	struct agent a;
+
+	while (h->n * MAX_DEPTH < containers && h->n < 2048) {
+		base += 16;
+		agent_start(&a, hold_chain, &base);
+		setpgid(a.pid, a.pid);
+		set_contid(a.pid, base);
+		h->pgid[h->n++] = a.pid;
+		agent_finish(&a);
+	}
+	usleep(300000);
+}
+
+static void holders_stop(struct holders *h)
+{
+	int i;
+
+	for (i = 0; i < h->n; i++)
+		kill(-h->pgid[i], SIGKILL);
+	h->n = 0;
+}
+
+static int live_containers(void)
+{
+	char line[CHAIN_MAX + 64];
+	FILE *f = fopen(CONTAINERS, "r");
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		n++;
+	fclose(f);
+	return n;
+}
+
+/* Figure 4: reads per op. */
+static double read_loop(const char *path, int n)
+{
+	char buf[CHAIN_MAX];
+	double t0;
+	int i, fd = open(path, O_RDONLY);
+
+	t0 = ns_now();
+	for (i = 0; i < n; i++)
+		if (pread(fd, buf, sizeof(buf), 0) < 0)
+			return -1;
+	close(fd);
+	return (ns_now() - t0) / n;
+}
+
+static double read_own_contid(void *arg)
+{
+	pin(0);
+	return read_loop("/proc/self/audit_containerid", *(int *)arg);
+}
+
+/* Figure 5: audited getppid() per call, with a reader draining the socket. */
+static double audited_getppid(void *arg)
+{
+	int i, n = *(int *)arg;
+	double t0;
+
+	pin(0);
+	t0 = ns_now();
+	for (i = 0; i < n; i++)
+		syscall(__NR_getppid);
+	return (ns_now() - t0) / n;
+}
+
+static int draining;
+
+static void *drain(void *arg)
+{
+	struct auditd *d = arg;
+	char buf[9000];
+
+	pin(1);
+	while (LOAD(draining))
+		if (recv(d->fd, buf, sizeof(buf), MSG_DONTWAIT) < 0)
+			usleep(50);
+	return NULL;
+}
+
+static long slab_kb(void)
+{
+	char line[128];
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Slab: %ld kB", &v) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static void settle(void)
+{
+	/* RCU frees and destroy records happen after the fact. */
+	live_containers();
+	usleep(300000);
+	live_containers();
+}
+
+/* Figure 6: slab bytes per container (with its tree node) and per session. */
+static void memory(int n)
+{
+	struct kid *k = calloc(n, sizeof(*k));
+	long base, created, joined;
+	int i;
+
+	for (i = 0; i < n; i++)
+		kid_start(&k[i]);
+	/* Same proc files opened and refused: only registration differs below. */
+	for (i = 0; i < n; i++)
+		write_contid(k[i].pid, 0, "bogus", 5);
+	settle();
+	base = slab_kb();
+	for (i = 0; i < n / 2; i++)
+		set_contid(k[i].pid, 0x3e3000000000ull + i);
+	settle();
+	created = slab_kb();
+	for (i = n / 2; i < n; i++)
+		set_contid(k[i].pid, 0x3e3000000000ull);	/* join one container */
+	settle();
+	joined = slab_kb();
+	{
+		double session = (joined - created) * 1024.0 / (n - n / 2);
+		double both = (created - base) * 1024.0 / (n / 2);
+
+		add("6. slab bytes per session", "bytes", "", 0, session);
+		add("6. slab bytes per container (object + tree node)", "bytes", "", 0,
+		    both - session);
+	}
+	for (i = 0; i < n; i++)
+		kid_stop(&k[i]);
+	free(k);
+}
+
+int main(int argc, char **argv)
+{
+	const char *json = argc > 2 ? argv[2] : "bench-results.json";
+	int r, i, forks = 300, reads = 20000, calls = 20000, regs = 40;
+	struct holders *h = calloc(1, sizeof(*h));
+	unsigned long long joined_id = 0x10e000000000ull;
+	struct auditd d;
+	struct kid holder;
+	pthread_t th;
+	FILE *out;
+
+	if (argc > 1)
+		rounds = atoi(argv[1]) < MAX_ROUNDS ? atoi(argv[1]) : MAX_ROUNDS;
+	if (unsupported()) {
+		fprintf(stderr, "bench: %s\n", unsupported());
+		return 4;
+	}
+	/* memory() keeps thousands of children, each with a pipe. */
+	setrlimit(RLIMIT_NOFILE, &(struct rlimit){ 16384, 16384 });
+	pin(0);
+	/* A container to join, kept alive throughout. */
+	kid_start(&holder);
+	set_contid(holder.pid, joined_id);
+
+	for (r = 0; r < rounds; r++) {
+		double a, b;
+
+		/* Alternate the order of the variants from round to round. */
+		for (i = 0; i < 2; i++) {
+			bool in = (i + r) % 2;
+			double v = in_nested(3, in, fork_exit_wait, &forks);
+
+			add(in ? "1. fork+exit+wait, 3-level container" :
+				 "1. fork+exit+wait, no container", "ns", in ?
+				 "1. fork+exit+wait, no container" : "", in ? 1.005 : 0, v);
+		}
+		a = per_op(loginuid_one, 1, regs);
+		b = per_op(time_contid_write, 0, regs);
+		add("2. write /proc/PID/loginuid (fresh child)", "ns", "", 0, a);
+		add("2. register: new container", "ns",
+		    "2. write /proc/PID/loginuid (fresh child)", 2, b);
+		add("2. register: join", "ns", "2. write /proc/PID/loginuid (fresh child)", 2,
+		    per_op(time_contid_write, joined_id, regs));
+		for (i = 0; i < 2; i++) {
+			bool in = (i + r) % 2;
+
+			add(in ? "4. read audit_containerid (3 levels)" :
+				 "4. read loginuid", "ns", in ? "4. read loginuid" : "",
+			    in ? 2 : 0, in ? in_nested(3, true, read_own_contid, &reads) :
+					     read_loop("/proc/self/loginuid", reads));
+		}
+	}
+
+	/* Figure 3: registration with 10, 1000 and 10000 live containers. */
+	for (i = 0; i < 3; i++) {
+		static const int sizes[] = { 10, 1000, 10000 };
+		static const char *const names[] = {
+			"3. register with 10 live containers",
+			"3. register with 1000 live containers",
+			"3. register with 10000 live containers",
+		};
+
+		holders_grow(h, sizes[i]);
+		fprintf(stderr, "bench: %d live containers\n", live_containers());
+		for (r = 0; r < rounds; r++)
+			add(names[i], "ns", i ? names[0] : "", i == 2 ? 1.5 : 0,
+			    per_op(time_contid_write, 0, regs));
+	}
+	holders_stop(h);
+
+	fprintf(stderr, "bench: audited syscalls\n");
+	/* Figure 5: audited syscall with a draining reader. */
+	/*
+	 * A backlog large enough that no producer waits for the reader: the
+	 * figure is the cost of logging, not the reader's speed.
+	 */
+	if (!auditd_start(&d) && !auditd_add_rule(&d, __NR_getppid) &&
+	    !audit_set_backlog(d.fd, 1 << 20, d.saved.backlog_wait_time)) {
+		STORE(draining, 1);
+		pthread_create(&th, NULL, drain, &d);
+		for (r = 0; r < rounds; r++) {
+			for (i = 0; i < 2; i++) {
+				bool in = (i + r) % 2;
+
+				add(in ? "5. audited getppid, 2-level container" :
+					 "5. audited getppid, no container", "ns",
+				    in ? "5. audited getppid, no container" : "", in ? 1.10 : 0,
+				    in_nested(2, in, audited_getppid, &calls));
+			}
+		}
+		STORE(draining, 0);
+		pthread_join(th, NULL);
+		auditd_stop(&d);
+	}
+
+	fprintf(stderr, "bench: memory\n");
+	memory(2000);
+	kid_stop(&holder);
+
+	out = fopen(json, "w");
+	if (!out) {
+		perror(json);
+		return 1;
+	}
+	fprintf(out, "{\n  \"rounds\": %d,\n  \"figures\": [\n", rounds);
+	printf("%-62s %12s %12s %12s %8s %8s\n", "figure", "median", "min", "max",
+	       "ratio", "target");
+	for (i = 0; i < nfigs; i++) {
+		struct figure *f = &figs[i], *base = NULL;
+		double ratio = 0;
+		int k;
+
+		for (k = 0; k < nfigs; k++)
+			if (f->baseline[0] && !strcmp(figs[k].name, f->baseline))
+				base = &figs[k];
+		if (base)
+			ratio = median(f) / median(base);
+		printf("%-62s %10.0f %-2s%10.0f %-2s%10.0f %-2s", f->name, median(f), "",
+		       vmin(f), "", vmax(f), "");
+		if (base)
+			printf("%8.3f %8.3f", ratio, f->target);
+		printf("\n");
+		fprintf(out, "    {\"name\": \"%s\", \"unit\": \"%s\",", f->name, f->unit);
+		fprintf(out, " \"median\": %.1f, \"min\": %.1f, \"max\": %.1f,",
+			median(f), vmin(f), vmax(f));
+		fprintf(out, " \"rounds\": %d, \"baseline\": %s%s%s,", f->n,
+			base ? "\"" : "", base ? base->name : "null", base ? "\"" : "");
+		fprintf(out, " \"ratio\": %.4f, \"target\": %.3f}%s\n", ratio, f->target,
+			i + 1 < nfigs ? "," : "");
+	}
+	fprintf(out, "  ]\n}\n");
+	fclose(out);
+	return 0;
+}
