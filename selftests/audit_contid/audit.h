@@ -215,35 +215,36 @@ static inline void auditd_collect(struct auditd *d, int ms)
 	}
 }
 
+/* Whether @r is of @type and its text contains every one of @needles. */
+static inline bool matches(const struct record *r, int type, const char *const *needles)
+{
+	int k;
+
+	if (r->type != type)
+		return false;
+	for (k = 0; needles[k]; k++)
+		if (!strstr(r->text, needles[k]))
+			return false;
+	return true;
+}
+
 /* The first record of @type whose text contains every one of @needles. */
 static inline struct record *find(struct auditd *d, int type, const char *const *needles)
 {
-	int i, k;
+	int i;
 
-	for (i = 0; i < d->n; i++) {
-		if (d->rec[i].type != type)
-			continue;
-		for (k = 0; needles[k]; k++)
-			if (!strstr(d->rec[i].text, needles[k]))
-				break;
-		if (!needles[k])
+	for (i = 0; i < d->n; i++)
+		if (matches(&d->rec[i], type, needles))
 			return &d->rec[i];
-	}
 	return NULL;
 }
 
 static inline int count(struct auditd *d, int type, const char *const *needles)
 {
-	int i, k, n = 0;
+	int i, n = 0;
 
-	for (i = 0; i < d->n; i++) {
-		if (d->rec[i].type != type)
-			continue;
-		for (k = 0; needles[k]; k++)
-			if (!strstr(d->rec[i].text, needles[k]))
-				break;
-		n += !needles[k];
-	}
+	for (i = 0; i < d->n; i++)
+		n += matches(&d->rec[i], type, needles);
 	return n;
 }
 

@@ -175,23 +175,38 @@ static inline void close_all_but(int keep)
 	syscall(SYS_close_range, keep + 1, ~0U, 0);
 }
 
-static inline void kid_start(struct kid *k)
+/*
+ * Forks a child that blocks until the parent writes a byte to, or closes,
+ * *@release. Returns the pid in the parent; in the child, returns 0 once
+ * released, with *@went telling whether a byte came (rather than EOF).
+ */
+static inline pid_t fork_held(int *release, bool *went)
 {
 	int p[2];
+	pid_t pid;
 	char c;
 
 	if (pipe(p))
 		exit(1);
-	k->pid = fork();
-	if (k->pid == 0) {
+	pid = fork();
+	if (pid == 0) {
 		close(p[1]);
 		close_all_but(p[0]);
-		if (read(p[0], &c, 1) < 0)
-			_exit(1);
-		_exit(0);
+		*went = read(p[0], &c, 1) == 1;
+		return 0;
 	}
 	close(p[0]);
-	k->release = p[1];
+	*release = p[1];
+	return pid;
+}
+
+static inline void kid_start(struct kid *k)
+{
+	bool went;
+
+	k->pid = fork_held(&k->release, &went);
+	if (k->pid == 0)
+		_exit(0);
 }
 
 static inline int kid_stop(struct kid *k)
@@ -227,21 +242,11 @@ struct agent {
 
 static inline void agent_start(struct agent *a, int (*fn)(void *), void *arg)
 {
-	int p[2];
-	char c;
+	bool went;
 
-	if (pipe(p))
-		exit(1);
-	a->pid = fork();
-	if (a->pid == 0) {
-		close(p[1]);
-		close_all_but(p[0]);
-		if (read(p[0], &c, 1) != 1)
-			_exit(0);
-		_exit(fn(arg));
-	}
-	close(p[0]);
-	a->go = p[1];
+	a->pid = fork_held(&a->go, &went);
+	if (a->pid == 0)
+		_exit(went ? fn(arg) : 0);
 }
 
 /* Lets the agent run and waits for it; returns its exit code. */

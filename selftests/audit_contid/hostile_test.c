@@ -121,7 +121,19 @@ static int try_input(const char *b, size_t n)
 	return bad;
 }
 
-TEST(every_length_from_0_to_8192_of_random_bytes)
+/* A fixture only for its timeout: 8193 lengths take a while on a debug kernel. */
+FIXTURE(slow) {
+};
+
+FIXTURE_SETUP(slow)
+{
+}
+
+FIXTURE_TEARDOWN(slow)
+{
+}
+
+TEST_F_TIMEOUT(slow, every_length_from_0_to_8192_of_random_bytes, 600)
 {
 	static char buf[8193];
 	struct state before;
