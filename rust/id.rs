@@ -56,14 +56,16 @@ impl ContainerId {
     /// Writes the lowercase canonical UUID form into `out`.
     pub fn format_uuid(self, out: &mut [u8; UUID_LEN]) {
         const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut nibble = 32;
-        for (i, b) in out.iter_mut().enumerate() {
-            if matches!(i, 8 | 13 | 18 | 23) {
-                *b = b'-';
-            } else {
-                nibble -= 1;
-                *b = HEX[((self.0 >> (nibble * 4)) & 0xf) as usize];
+        let mut pos = 0;
+        // Byte by byte: no 128-bit shift per digit.
+        for (i, byte) in self.0.to_be_bytes().iter().enumerate() {
+            if matches!(i, 4 | 6 | 8 | 10) {
+                out[pos] = b'-';
+                pos += 1;
             }
+            out[pos] = HEX[usize::from(byte >> 4)];
+            out[pos + 1] = HEX[usize::from(byte & 0xf)];
+            pos += 2;
         }
     }
 }

@@ -399,16 +399,21 @@ pub(crate) unsafe fn register(target: TaskPtr, id: ContainerId) -> Outcome {
     if dead_with_id(id) {
         flush_reaper();
     }
-    // SAFETY: Per the function's contract.
-    let (writer_chain, old_chain) = unsafe { chains(target) };
     let mut out = Outcome {
         result: Err(RegisterError::NoMemory),
-        writer_chain,
-        old_chain,
+        writer_chain: Chain::EMPTY,
+        old_chain: Chain::EMPTY,
         session: NO_SESSION,
     };
     // SAFETY: Per the function's contract.
     out.result = unsafe { register_locked(target, id, &mut out) };
+    if let Err(RegisterError::NoMemory) = out.result {
+        // Failed before the locks showed the chains: read them for the record.
+        // SAFETY: Per the function's contract.
+        let (writer, old) = unsafe { chains(target) };
+        out.writer_chain = writer;
+        out.old_chain = old;
+    }
     out
 }
 
@@ -542,6 +547,34 @@ unsafe fn register_locked(
     }
     out.session = num;
     Ok(op)
+}
+
+/// Bytes the allocator really hands out for each object (its kmalloc bucket).
+pub(crate) struct Footprint {
+    pub(crate) container: usize,
+    pub(crate) tree_node: usize,
+    pub(crate) session: usize,
+    pub(crate) per_task: usize,
+}
+
+/// What the allocator charges for a container, its registry node and a session.
+pub(crate) fn footprint() -> Footprint {
+    // The registry's node: an `rb_node` with our key and value, laid out as
+    // `kernel::rbtree` lays out its private node type.
+    #[allow(dead_code)]
+    struct NodeLayout {
+        links: bindings::rb_node,
+        key: ContainerId,
+        value: Entry,
+    }
+    // SAFETY: Pure functions of a size.
+    let bucket = |size| unsafe { bindings::kmalloc_size_roundup(size) };
+    Footprint {
+        container: bucket(core::mem::size_of::<Container>()),
+        tree_node: bucket(core::mem::size_of::<NodeLayout>()),
+        session: bucket(core::mem::size_of::<Session>()),
+        per_task: core::mem::size_of::<*mut Session>(),
+    }
 }
 
 /// Calls `f` with each live container's chain, task count and child count.
