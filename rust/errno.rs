@@ -29,5 +29,7 @@ pub(crate) fn register(e: RegisterError) -> Error {
         RegisterError::Refused(r) => refusal(r),
         RegisterError::NoMemory => ENOMEM,
         RegisterError::Exhausted => EOVERFLOW,
+        // Never leaves registry::register(), which retries.
+        RegisterError::Raced => EAGAIN,
     }
 }

@@ -293,19 +293,20 @@ fn container_put_locked(c: NonNull<Container>, reg: &mut RegistryGuard) {
     unsafe { bindings::audit_contid_schedule_reap() };
 }
 
-/// Whether a container with `id` is dead but not yet reaped.
-fn dead_with_id(id: ContainerId) -> bool {
+/// Whether a container with `id` is dead but not yet reaped, and whether one is live.
+fn peek(id: ContainerId) -> (bool, bool) {
     let mut reg = REGISTRY.lock();
+    let live = reg.live.as_ref().is_some_and(|l| l.get(&id).is_some());
     let mut next = reg.dead.as_ref().map(|e| e.0);
     while let Some(c) = next {
         // SAFETY: Dead containers stay allocated until reaped, which needs REGISTRY.
         let cref = unsafe { Container::get(c) };
         if cref.id == id {
-            return true;
+            return (true, live);
         }
         next = cref.next_dead.as_mut(&mut reg).as_ref().map(|e| e.0);
     }
-    false
+    (false, live)
 }
 
 /// Waits until every container that died so far has been reaped (logged).
@@ -354,6 +355,9 @@ pub(crate) enum RegisterError {
     NoMemory,
     /// All session numbers have been used.
     Exhausted,
+    /// The ID stopped being live between the first look and the locks, and a
+    /// new container is needed after all (internal: `register` retries).
+    Raced,
 }
 
 impl From<AllocError> for RegisterError {
@@ -396,7 +400,8 @@ pub(crate) unsafe fn chains(target: TaskPtr) -> (Chain, Chain) {
 pub(crate) unsafe fn register(target: TaskPtr, id: ContainerId) -> Outcome {
     // A container with this ID that died earlier is logged before this
     // registration is; other pending destroy records need not be waited for.
-    if dead_with_id(id) {
+    let (dead, live) = peek(id);
+    if dead {
         flush_reaper();
     }
     let mut out = Outcome {
@@ -405,8 +410,16 @@ pub(crate) unsafe fn register(target: TaskPtr, id: ContainerId) -> Outcome {
         old_chain: Chain::EMPTY,
         session: NO_SESSION,
     };
-    // SAFETY: Per the function's contract.
-    out.result = unsafe { register_locked(target, id, &mut out) };
+    // Joining a live container needs no container or registry node.
+    let mut need_container = !live;
+    loop {
+        // SAFETY: Per the function's contract.
+        out.result = unsafe { register_locked(target, id, need_container, &mut out) };
+        match out.result {
+            Err(RegisterError::Raced) => need_container = true,
+            _ => break,
+        }
+    }
     if let Err(RegisterError::NoMemory) = out.result {
         // Failed before the locks showed the chains: read them for the record.
         // SAFETY: Per the function's contract.
@@ -423,12 +436,19 @@ pub(crate) unsafe fn register(target: TaskPtr, id: ContainerId) -> Outcome {
 unsafe fn register_locked(
     target: TaskPtr,
     id: ContainerId,
+    need_container: bool,
     out: &mut Outcome,
 ) -> Result<Op, RegisterError> {
     // Allocate first: nothing below may sleep.
-    let container_box = KBox::<Container>::new_uninit(GFP_KERNEL)?;
     let session_box = KBox::<Session>::new_uninit(GFP_KERNEL)?;
-    let node = RBTreeNodeReservation::new(GFP_KERNEL).map_err(|_| RegisterError::NoMemory)?;
+    let fresh = if need_container {
+        Some((
+            KBox::<Container>::new_uninit(GFP_KERNEL)?,
+            RBTreeNodeReservation::new(GFP_KERNEL).map_err(|_| RegisterError::NoMemory)?,
+        ))
+    } else {
+        None
+    };
 
     // Holding tasklist_lock excludes fork, new threads, exit-release and other
     // registrations' thread walks; REGISTRY excludes concurrent registrations
@@ -451,10 +471,14 @@ unsafe fn register_locked(
         (container_of(writer), wc, tc)
     };
     let mut has_children = false;
+    let mut threads = 0u32;
     if !exiting {
         // SAFETY: `target` is valid and not released.
         unsafe {
-            tasklist.for_each_thread(target, |t| has_children |= tasklist.has_children(t));
+            tasklist.for_each_thread(target, |t| {
+                has_children |= tasklist.has_children(t);
+                threads += 1;
+            });
         }
     }
     let existing = reg
@@ -481,6 +505,9 @@ unsafe fn register_locked(
         liveness,
     };
     let op = rules::check_target(&facts).map_err(RegisterError::Refused)?;
+    if existing.is_none() && fresh.is_none() {
+        return Err(RegisterError::Raced);
+    }
 
     if reg.next_session == NO_SESSION {
         return Err(RegisterError::Exhausted);
@@ -495,6 +522,8 @@ unsafe fn register_locked(
             c
         }
         None => {
+            // Checked above: a new container has its allocations.
+            let (container_box, node) = fresh.ok_or(RegisterError::Raced)?;
             if let Some(p) = writer_container {
                 // SAFETY: The writer's session holds a reference on its container.
                 let pref = unsafe { Container::get(p) };
@@ -523,9 +552,6 @@ unsafe fn register_locked(
         }
     };
 
-    let mut threads = 0u32;
-    // SAFETY: `target` is valid and, the rules having passed, not exiting.
-    unsafe { tasklist.for_each_thread(target, |_| threads += 1) };
     let session = KBox::write(
         session_box,
         Session {
