@@ -8,7 +8,15 @@
 
 use core::fmt::{self, Write};
 
-use kernel::{bindings, ffi::c_char, prelude::*, sync::rcu};
+use kernel::{
+    bindings,
+    ffi::c_char,
+    prelude::*,
+    sync::{
+        atomic::{atomic_load, Relaxed},
+        rcu,
+    },
+};
 
 use crate::{
     id::{Chain, ChainText, ContainerId, UUID_LEN},
@@ -23,8 +31,9 @@ const CONTAINER_OP: i32 = bindings::AUDIT_CONTAINER_OP as i32;
 const CONTAINER_ID: i32 = bindings::AUDIT_CONTAINER_ID as i32;
 
 fn audit_enabled() -> bool {
-    // SAFETY: A plain read of a global word that audit changes atomically.
-    unsafe { core::ptr::read_volatile(&raw const bindings::audit_enabled) != 0 }
+    // SAFETY: `audit_enabled` is a valid, aligned global word; like every
+    // reader in kernel/audit.c we tolerate a concurrent change (READ_ONCE).
+    unsafe { atomic_load(&raw mut bindings::audit_enabled, Relaxed) != 0 }
 }
 
 /// A NUL-terminated text buffer on the stack, filled with `write!`.
