@@ -7,6 +7,7 @@
 # make check-debug  the same on a KASAN/lockdep/kmemleak kernel, then a storm
 #              (STORM_SECONDS, default 60)
 # make bench   ratios against the kernel's own identity paths (BENCH_ROUNDS)
+# make profile OP=register-new  perf profile of one benchmark operation
 # make fuzz    fuzz the ID parser on the host (FUZZ_RUNS, default 10000000)
 # make run     boot the kernel and run the demo (qemu/demo)
 # make shell   boot the kernel with a root shell on this terminal
@@ -15,7 +16,7 @@
 REPO := $(CURDIR)
 BUILD := $(REPO)/build
 
-.PHONY: all deps kernel selftests check check-debug bench fuzz lint run shell clean
+.PHONY: all deps kernel selftests check check-debug bench profile fuzz lint run shell clean
 
 all: kernel
 
@@ -42,6 +43,9 @@ fuzz:
 
 bench: deps
 	@bash scripts/bench.sh
+
+profile: deps
+	@bash scripts/profile.sh
 
 run: kernel
 	@qemu/vm -- $(REPO)/qemu/demo
