@@ -10,7 +10,7 @@ use core::fmt::{self, Write};
 
 use kernel::{
     bindings,
-    ffi::c_char,
+    ffi::{c_char, c_int},
     prelude::*,
     sync::{
         atomic::{atomic_load, Relaxed},
@@ -94,29 +94,52 @@ fn append<const N: usize>(ab: &Record, t: &Text<N>) {
 }
 
 /// The `contid=<chain> contsession=<n>` body of a `CONTAINER_ID` record.
+///
+/// This runs for every audited event of a contained task: the chain is
+/// formatted straight from the containers and handed to the record in one
+/// `audit_log_format()` call.
 fn log_container_id(ctx: *mut bindings::audit_context, opid: Option<i32>, s: *mut Session) {
-    let (chain, num) = {
+    let mut text = ChainText::blank();
+    let num = {
         let _rcu = rcu::read_lock();
         // SAFETY: `s` is referenced by the caller (a task's own slot, or a
         // captured reference) and sessions are freed after a grace period.
-        unsafe { registry::describe(s) }
+        unsafe {
+            registry::chain_text(s, &mut text);
+            registry::session_num(s)
+        }
     };
-    if chain.as_slice().is_empty() {
+    if num == registry::NO_SESSION {
         return;
     }
     let Some(ab) = Record::start(ctx, bindings::GFP_KERNEL, CONTAINER_ID) else {
         return;
     };
-    let mut t = Text::<{ crate::id::MAX_CHAIN_TEXT + 64 }>::new();
-    if let Some(pid) = opid {
-        let _ = write!(t, "opid={pid} ");
+    let chain = text.as_str();
+    // At most `MAX_CHAIN_TEXT` bytes.
+    let len = c_int::try_from(chain.len()).unwrap_or(0);
+    let ptr = chain.as_ptr().cast::<c_char>();
+    // SAFETY: `ab` is a live record; each conversion has its argument of
+    // the right type, and "%.*s" reads `len` bytes of `chain`.
+    unsafe {
+        match opid {
+            Some(pid) => bindings::audit_log_format(
+                ab.0,
+                c"opid=%d contid=%.*s contsession=%u".as_char_ptr(),
+                pid,
+                len,
+                ptr,
+                num,
+            ),
+            None => bindings::audit_log_format(
+                ab.0,
+                c"contid=%.*s contsession=%u".as_char_ptr(),
+                len,
+                ptr,
+                num,
+            ),
+        }
     }
-    let _ = write!(
-        t,
-        "contid={} contsession={num}",
-        ChainText::new(chain.as_slice()).as_str()
-    );
-    append(&ab, &t);
 }
 
 /// Adds current's `CONTAINER_ID` record to its syscall event.
@@ -213,20 +236,20 @@ pub unsafe extern "C" fn audit_contid_log_target(
 }
 
 /// What a registration attempt asked for and what it did, for `CONTAINER_OP`.
-pub(crate) struct Attempt {
+pub(crate) struct Attempt<'a> {
     pub(crate) target: TaskPtr,
     /// The requested ID, if the write held one.
     pub(crate) id: Option<ContainerId>,
     /// The writer's chain, if the attempt got far enough to know it.
-    pub(crate) writer_chain: Option<Chain>,
-    pub(crate) old_chain: Chain,
+    pub(crate) writer_chain: Option<&'a Chain>,
+    pub(crate) old_chain: &'a Chain,
     /// `None` for a failed attempt.
     pub(crate) op: Option<Op>,
     pub(crate) session: u32,
 }
 
 /// Logs a registration attempt (audit enabled only; any rule or none).
-pub(crate) fn log_registration(a: &Attempt) {
+pub(crate) fn log_registration(a: &Attempt<'_>) {
     if !audit_enabled() {
         return;
     }

@@ -56,26 +56,46 @@ impl ContainerId {
     /// Writes the lowercase canonical UUID form into `out`.
     pub fn format_uuid(self, out: &mut [u8; UUID_LEN]) {
         const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut pos = 0;
-        // Byte by byte: no 128-bit shift per digit.
-        for (i, byte) in self.0.to_be_bytes().iter().enumerate() {
-            if matches!(i, 4 | 6 | 8 | 10) {
-                out[pos] = b'-';
-                pos += 1;
-            }
-            out[pos] = HEX[usize::from(byte >> 4)];
-            out[pos + 1] = HEX[usize::from(byte & 0xf)];
-            pos += 2;
+        /// Where each byte's two digits go: the dashes sit at 8, 13, 18 and 23.
+        const AT: [usize; 16] = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+        // Byte by byte at fixed offsets: no 128-bit shift per digit. Plain
+        // index loops: they stay cheap even where iterator adapters over
+        // arrays are not inlined (opt-level s).
+        let bytes = self.0.to_be_bytes();
+        for i in 0..bytes.len() {
+            let (byte, at) = (bytes[i], AT[i]);
+            out[at] = HEX[usize::from(byte >> 4)];
+            out[at + 1] = HEX[usize::from(byte & 0xf)];
         }
+        out[8] = b'-';
+        out[13] = b'-';
+        out[18] = b'-';
+        out[23] = b'-';
     }
 }
 
+/// Each byte's value as a hex digit, or `NOT_HEX`.
+const HEX_VALUE: [u8; 256] = {
+    let mut t = [NOT_HEX; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
+const NOT_HEX: u8 = 0xff;
+
 fn hex_value(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
+    match HEX_VALUE[usize::from(c)] {
+        NOT_HEX => None,
+        v => Some(v),
     }
 }
 
@@ -145,28 +165,36 @@ pub fn parse(input: &[u8]) -> Result<ContainerId, ParseError> {
 }
 
 /// A chain of container IDs, outermost first, at most [`MAX_DEPTH`] long.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub struct Chain {
     ids: [ContainerId; MAX_DEPTH],
     len: usize,
 }
 
 impl Chain {
-    /// The empty chain: not in a container.
+    /// The empty chain: not in a container. (The unused slots hold the nil
+    /// ID: zeros are the cheapest thing to fill a fresh chain with.)
     pub const EMPTY: Chain = Chain {
-        ids: [ContainerId(u128::MAX); MAX_DEPTH],
+        ids: [ContainerId(0); MAX_DEPTH],
         len: 0,
     };
 
     /// Builds a chain from its innermost ID outwards; IDs past [`MAX_DEPTH`] are dropped.
     pub fn from_innermost(ids: impl Iterator<Item = ContainerId>) -> Chain {
         let mut c = Chain::EMPTY;
-        for id in ids.take(MAX_DEPTH) {
-            c.ids[c.len] = id;
-            c.len += 1;
-        }
-        c.ids[..c.len].reverse();
+        c.assign_from_innermost(ids);
         c
+    }
+
+    /// Replaces the chain in place (no copy of the array) with `ids`, given
+    /// innermost first; IDs past [`MAX_DEPTH`] are dropped.
+    pub fn assign_from_innermost(&mut self, ids: impl Iterator<Item = ContainerId>) {
+        self.len = 0;
+        for (slot, id) in self.ids.iter_mut().zip(ids) {
+            *slot = id;
+            self.len += 1;
+        }
+        self.ids[..self.len].reverse();
     }
 
     /// The IDs, outermost first.
@@ -175,45 +203,82 @@ impl Chain {
     }
 }
 
+/// Two chains are equal when their IDs are: slots past the length do not count.
+impl PartialEq for Chain {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for Chain {}
+
 /// A chain formatted for reading: `<uuid>/<uuid>...\n`, or `unset\n` when empty.
+///
+/// Filled from the end of the buffer backwards, so that a chain can be
+/// formatted straight from the innermost container outwards.
 pub struct ChainText {
     buf: [u8; MAX_CHAIN_TEXT],
-    len: usize,
+    start: usize,
 }
 
 impl ChainText {
     /// Formats `chain` (outermost first). Chains longer than [`MAX_DEPTH`] are cut there.
     pub fn new(chain: &[ContainerId]) -> Self {
-        let mut t = ChainText {
-            buf: [0; MAX_CHAIN_TEXT],
-            len: 0,
-        };
-        if chain.is_empty() {
-            t.buf[..6].copy_from_slice(b"unset\n");
-            t.len = 6;
-            return t;
-        }
-        for id in chain.iter().take(MAX_DEPTH) {
-            let mut uuid = [0u8; UUID_LEN];
-            id.format_uuid(&mut uuid);
-            t.buf[t.len..t.len + UUID_LEN].copy_from_slice(&uuid);
-            t.buf[t.len + UUID_LEN] = b'/';
-            t.len += UUID_LEN + 1;
-        }
-        // The last separator becomes the newline.
-        t.buf[t.len - 1] = b'\n';
+        let chain = chain.get(..MAX_DEPTH).unwrap_or(chain);
+        Self::from_innermost(chain.iter().rev().copied())
+    }
+
+    /// Formats a chain given innermost first, as containers link to their
+    /// parents. Chains longer than [`MAX_DEPTH`] keep their innermost part.
+    pub fn from_innermost(ids: impl Iterator<Item = ContainerId>) -> Self {
+        let mut t = ChainText::blank();
+        t.assign_from_innermost(ids);
         t
+    }
+
+    /// An empty text, to be filled in place by [`ChainText::assign_from_innermost`].
+    pub const fn blank() -> Self {
+        ChainText {
+            buf: [0; MAX_CHAIN_TEXT],
+            start: MAX_CHAIN_TEXT,
+        }
+    }
+
+    /// Replaces the text in place (the buffer is not small) with the chain
+    /// `ids`, given innermost first.
+    pub fn assign_from_innermost(&mut self, ids: impl Iterator<Item = ContainerId>) {
+        self.start = MAX_CHAIN_TEXT;
+        let mut sep = b'\n';
+        for id in ids.take(MAX_DEPTH) {
+            // Each UUID and its separator: `UUID_LEN + 1` bytes, which
+            // `MAX_DEPTH` of them fill exactly.
+            let at = self.start - UUID_LEN - 1;
+            self.buf[at + UUID_LEN] = sep;
+            sep = b'/';
+            if let Some(uuid) = self
+                .buf
+                .get_mut(at..at + UUID_LEN)
+                .and_then(|s| <&mut [u8; UUID_LEN]>::try_from(s).ok())
+            {
+                id.format_uuid(uuid);
+            }
+            self.start = at;
+        }
+        if self.start == MAX_CHAIN_TEXT {
+            self.start -= 6;
+            self.buf[self.start..].copy_from_slice(b"unset\n");
+        }
     }
 
     /// The formatted bytes, newline included.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.buf[..self.len]
+        &self.buf[self.start..]
     }
 
     /// The formatted text without its newline, for embedding in other output.
     pub fn as_str(&self) -> &str {
         // Only ASCII was written.
-        core::str::from_utf8(&self.buf[..self.len - 1]).unwrap_or("?")
+        core::str::from_utf8(&self.buf[self.start..MAX_CHAIN_TEXT - 1]).unwrap_or("?")
     }
 }
 
@@ -330,5 +395,23 @@ mod tests {
             ChainText::new(&[id(MAX); MAX_DEPTH]).as_bytes().len(),
             MAX_CHAIN_TEXT
         );
+    }
+
+    #[test]
+    fn innermost_first_builders_agree_with_outermost_first() {
+        let outer_first = [id(1), id(2), id(3)];
+        let text = ChainText::from_innermost(outer_first.iter().rev().copied());
+        assert_eq!(text.as_bytes(), ChainText::new(&outer_first).as_bytes());
+        assert_eq!(
+            ChainText::from_innermost(core::iter::empty()).as_str(),
+            "unset"
+        );
+        // Reassigning in place forgets the longer chain that was there.
+        let mut c = Chain::from_innermost(outer_first.iter().rev().copied());
+        assert_eq!(c.as_slice(), &outer_first);
+        c.assign_from_innermost([id(9)].into_iter());
+        assert_eq!(c.as_slice(), &[id(9)]);
+        c.assign_from_innermost(core::iter::empty());
+        assert_eq!(c, Chain::EMPTY);
     }
 }

@@ -56,13 +56,13 @@ pub unsafe extern "C" fn audit_contid_proc_read(
     count: usize,
     ppos: *mut bindings::loff_t,
 ) -> isize {
-    let text = {
+    let mut text = ChainText::blank();
+    {
         let _rcu = rcu::read_lock();
         // SAFETY: `tsk` is valid; the session and its containers are freed only
         // after a grace period, and we are in an RCU read-side section.
-        let (chain, _) = unsafe { registry::describe(task::session_of(tsk)) };
-        ChainText::new(chain.as_slice())
-    };
+        unsafe { registry::chain_text(task::session_of(tsk), &mut text) };
+    }
     // SAFETY: Per the function's contract.
     unsafe { read_out(text.as_bytes(), buf, count, ppos) }
 }
@@ -100,7 +100,7 @@ pub unsafe extern "C" fn audit_contsession_proc_read(
     let num = {
         let _rcu = rcu::read_lock();
         // SAFETY: As in `audit_contid_proc_read`.
-        unsafe { registry::describe(task::session_of(tsk)) }.1
+        unsafe { registry::session_num(task::session_of(tsk)) }
     };
     let mut text = NumText {
         buf: [0; 12],
@@ -146,13 +146,19 @@ pub unsafe extern "C" fn audit_contid_proc_write(
 ) -> isize {
     // SAFETY: FFI call; checks the current task's credentials.
     let capable = unsafe { bindings::capable(bindings::CAP_AUDIT_CONTROL as i32) };
-    let early = |id, old| Attempt {
-        target: tsk,
-        id,
-        writer_chain: None,
-        old_chain: old,
-        op: None,
-        session: registry::NO_SESSION,
+    let mut out = registry::Outcome::new();
+    // A refusal before the locks: the record reports the chains as they are now.
+    let refused = |id, out: &mut registry::Outcome| {
+        // SAFETY: `tsk` is valid.
+        unsafe { registry::read_chains(tsk, out) };
+        audit::log_registration(&Attempt {
+            target: tsk,
+            id,
+            writer_chain: None,
+            old_chain: &out.old_chain,
+            op: None,
+            session: registry::NO_SESSION,
+        });
     };
     // The buffer is read only after the capability check: an unprivileged
     // writer cannot probe the parser.
@@ -161,8 +167,7 @@ pub unsafe extern "C" fn audit_contid_proc_write(
         match read_id(buf, count, unsafe { *ppos }) {
             Ok(p) => p,
             Err(e) => {
-                // SAFETY: `tsk` is valid.
-                audit::log_registration(&early(None, unsafe { registry::chains(tsk) }.1));
+                refused(None, &mut out);
                 return e.to_errno() as isize;
             }
         }
@@ -178,18 +183,17 @@ pub unsafe extern "C" fn audit_contid_proc_write(
     let result = match rules::check_request(&request) {
         Err(Refusal::NotCapable) => Err(errno::refusal(Refusal::NotCapable)),
         Err(r) => {
-            // SAFETY: `tsk` is valid.
-            audit::log_registration(&early(parsed.ok(), unsafe { registry::chains(tsk) }.1));
+            refused(parsed.ok(), &mut out);
             Err(errno::refusal(r))
         }
         Ok(id) => {
             // SAFETY: `tsk` is valid.
-            let out = unsafe { registry::register(tsk, id) };
+            unsafe { registry::register(tsk, id, &mut out) };
             audit::log_registration(&Attempt {
                 target: tsk,
                 id: Some(id),
-                writer_chain: Some(out.writer_chain),
-                old_chain: out.old_chain,
+                writer_chain: Some(&out.writer_chain),
+                old_chain: &out.old_chain,
                 op: out.result.as_ref().ok().copied(),
                 session: out.session,
             });

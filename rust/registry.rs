@@ -27,7 +27,7 @@ use kernel::{
     alloc::AllocError,
     bindings,
     prelude::*,
-    rbtree::{RBTree, RBTreeNodeReservation},
+    rbtree::{Entry as TreeEntry, RBTree, RBTreeNodeReservation},
     sync::{
         atomic::{Atomic, Relaxed},
         global_lock, GlobalGuard, GlobalLockedBy,
@@ -37,7 +37,7 @@ use kernel::{
 
 use crate::{
     audit,
-    id::{Chain, ContainerId},
+    id::{Chain, ChainText, ContainerId},
     rules::{self, Liveness, Op, Refusal},
     task::{current, session_of, set_session, TaskPtr, TasklistReadGuard},
 };
@@ -156,18 +156,26 @@ impl Container {
         unsafe { c.as_ref() }
     }
 
-    /// The chain ending at `c`.
+    /// The IDs of the chain ending at `c`, innermost first.
     ///
     /// # Safety
     ///
     /// As for [`Container::get`]; parents live at least as long as their children.
-    unsafe fn chain(c: Option<NonNull<Container>>) -> Chain {
-        Chain::from_innermost(
+    unsafe fn ids(c: Option<NonNull<Container>>) -> impl Iterator<Item = ContainerId> {
+        // SAFETY: Per the function's contract.
+        core::iter::successors(c, |c| unsafe { Container::get(*c) }.parent)
             // SAFETY: Per the function's contract.
-            core::iter::successors(c, |c| unsafe { Container::get(*c) }.parent)
-                // SAFETY: Per the function's contract.
-                .map(|c| unsafe { Container::get(c) }.id),
-        )
+            .map(|c| unsafe { Container::get(c) }.id)
+    }
+
+    /// The chain ending at `c`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Container::ids`].
+    unsafe fn chain(c: Option<NonNull<Container>>) -> Chain {
+        // SAFETY: Per the function's contract.
+        Chain::from_innermost(unsafe { Container::ids(c) })
     }
 }
 
@@ -181,20 +189,24 @@ unsafe fn container_of(s: *mut Session) -> Option<NonNull<Container>> {
     NonNull::new(s).map(|s| unsafe { s.as_ref() }.container)
 }
 
-/// The chain and session number of session `s` (`EMPTY`/[`NO_SESSION`] for null).
+/// Session `s`'s number, or [`NO_SESSION`] for null.
 ///
 /// # Safety
 ///
 /// As for [`container_of`].
-pub(crate) unsafe fn describe(s: *mut Session) -> (Chain, u32) {
-    match NonNull::new(s) {
-        None => (Chain::EMPTY, NO_SESSION),
-        // SAFETY: Per the function's contract, and containers outlive their sessions.
-        Some(s) => unsafe {
-            let s = s.as_ref();
-            (Container::chain(Some(s.container)), s.num)
-        },
-    }
+pub(crate) unsafe fn session_num(s: *mut Session) -> u32 {
+    // SAFETY: Per the function's contract.
+    NonNull::new(s).map_or(NO_SESSION, |s| unsafe { s.as_ref() }.num)
+}
+
+/// Formats session `s`'s chain into `text`, straight from its containers.
+///
+/// # Safety
+///
+/// As for [`container_of`].
+pub(crate) unsafe fn chain_text(s: *mut Session, text: &mut ChainText) {
+    // SAFETY: Per the function's contract, and containers outlive their sessions.
+    text.assign_from_innermost(unsafe { Container::ids(container_of(s)) });
 }
 
 /// Takes one more reference on `s` (a new task joins its creator's session).
@@ -375,46 +387,53 @@ pub(crate) struct Outcome {
     pub(crate) session: u32,
 }
 
-/// The chains of the writer (current) and `target`, read under RCU.
+impl Outcome {
+    pub(crate) const fn new() -> Self {
+        Outcome {
+            result: Err(RegisterError::NoMemory),
+            writer_chain: Chain::EMPTY,
+            old_chain: Chain::EMPTY,
+            session: NO_SESSION,
+        }
+    }
+}
+
+/// Fills `out`'s chains with the writer's (current) and `target`'s, read under RCU.
 ///
 /// # Safety
 ///
 /// `target` must be a valid task.
-pub(crate) unsafe fn chains(target: TaskPtr) -> (Chain, Chain) {
+pub(crate) unsafe fn read_chains(target: TaskPtr, out: &mut Outcome) {
     let _rcu = kernel::sync::rcu::read_lock();
-    // SAFETY: Both tasks are valid; sessions are freed after a grace period.
+    // SAFETY: Both tasks are valid; sessions are freed after a grace period,
+    // and containers outlive their sessions.
     unsafe {
-        (
-            describe(session_of(current())).0,
-            describe(session_of(target)).0,
-        )
+        out.writer_chain
+            .assign_from_innermost(Container::ids(container_of(session_of(current()))));
+        out.old_chain
+            .assign_from_innermost(Container::ids(container_of(session_of(target))));
     }
 }
 
 /// Registers `target`'s whole process in container `id` under the caller's chain
 /// (checks 4 to 9 of the contract; the caller has made checks 1 to 3).
+/// The outcome is written into `out` (filled in place: chains are not small).
 ///
 /// # Safety
 ///
 /// `target` must be a valid task (the caller holds a reference on it).
-pub(crate) unsafe fn register(target: TaskPtr, id: ContainerId) -> Outcome {
+pub(crate) unsafe fn register(target: TaskPtr, id: ContainerId, out: &mut Outcome) {
     // A container with this ID that died earlier is logged before this
     // registration is; other pending destroy records need not be waited for.
     let (dead, live) = peek(id);
     if dead {
         flush_reaper();
     }
-    let mut out = Outcome {
-        result: Err(RegisterError::NoMemory),
-        writer_chain: Chain::EMPTY,
-        old_chain: Chain::EMPTY,
-        session: NO_SESSION,
-    };
     // Joining a live container needs no container or registry node.
     let mut need_container = !live;
     loop {
         // SAFETY: Per the function's contract.
-        out.result = unsafe { register_locked(target, id, need_container, &mut out) };
+        out.result = unsafe { register_locked(target, id, need_container, out) };
         match out.result {
             Err(RegisterError::Raced) => need_container = true,
             _ => break,
@@ -423,11 +442,8 @@ pub(crate) unsafe fn register(target: TaskPtr, id: ContainerId) -> Outcome {
     if let Err(RegisterError::NoMemory) = out.result {
         // Failed before the locks showed the chains: read them for the record.
         // SAFETY: Per the function's contract.
-        let (writer, old) = unsafe { chains(target) };
-        out.writer_chain = writer;
-        out.old_chain = old;
+        unsafe { read_chains(target, out) };
     }
-    out
 }
 
 /// # Safety
@@ -463,13 +479,18 @@ unsafe fn register_locked(
     let writer = unsafe { session_of(current()) };
     // SAFETY: `target` is valid; its session is stable under both locks.
     let old = unsafe { session_of(target) };
+    // SAFETY: The writer's session is referenced by current, which is running.
+    let writer_container = unsafe { container_of(writer) };
+    // What the locks show is what the record reports; the rules read the
+    // same chains, built once in place.
     // SAFETY: Both sessions are referenced by their tasks, which cannot be
     // released while tasklist_lock is held.
-    let (writer_container, writer_chain, target_chain) = unsafe {
-        let (wc, _) = describe(writer);
-        let (tc, _) = describe(old);
-        (container_of(writer), wc, tc)
-    };
+    unsafe {
+        out.writer_chain
+            .assign_from_innermost(Container::ids(writer_container));
+        out.old_chain
+            .assign_from_innermost(Container::ids(container_of(old)));
+    }
     let mut has_children = false;
     let mut threads = 0u32;
     if !exiting {
@@ -481,11 +502,14 @@ unsafe fn register_locked(
             });
         }
     }
-    let existing = reg
-        .live
-        .as_ref()
-        .and_then(|live| live.get(&id))
-        .map(|e| e.0);
+    let registry = &mut *reg;
+    let live = registry.live.as_mut().ok_or(RegisterError::NoMemory)?;
+    // One walk of the tree finds the ID or the place a new container goes.
+    let slot = live.entry(id);
+    let existing = match &slot {
+        TreeEntry::Occupied(o) => Some(o.get().0),
+        TreeEntry::Vacant(_) => None,
+    };
     let liveness = match existing {
         None => Liveness::Free,
         // SAFETY: Containers in the registry are live while REGISTRY is held.
@@ -494,36 +518,26 @@ unsafe fn register_locked(
             unsafe { Container::get(p) }.id
         })),
     };
-    // What the locks showed is what the record reports.
-    out.writer_chain = writer_chain;
-    out.old_chain = target_chain;
     let facts = rules::Target {
         exiting,
-        writer_chain: writer_chain.as_slice(),
-        target_chain: target_chain.as_slice(),
+        writer_chain: out.writer_chain.as_slice(),
+        target_chain: out.old_chain.as_slice(),
         has_children,
         liveness,
     };
     let op = rules::check_target(&facts).map_err(RegisterError::Refused)?;
-    if existing.is_none() && fresh.is_none() {
-        return Err(RegisterError::Raced);
-    }
 
-    if reg.next_session == NO_SESSION {
+    if registry.next_session == NO_SESSION {
         return Err(RegisterError::Exhausted);
     }
-    let num = reg.next_session;
-    reg.next_session += 1;
-
-    let container = match existing {
-        Some(c) => {
+    let container = match (slot, fresh) {
+        (TreeEntry::Occupied(o), _) => {
+            let c = o.get().0;
             // SAFETY: In the registry, hence live with a non-zero count.
             unsafe { Container::get(c) }.refs.inc();
             c
         }
-        None => {
-            // Checked above: a new container has its allocations.
-            let (container_box, node) = fresh.ok_or(RegisterError::Raced)?;
+        (TreeEntry::Vacant(v), Some((container_box, node))) => {
             if let Some(p) = writer_container {
                 // SAFETY: The writer's session holds a reference on its container.
                 let pref = unsafe { Container::get(p) };
@@ -544,13 +558,14 @@ unsafe fn register_locked(
             );
             // SAFETY: `KBox::into_raw` never returns null.
             let c = unsafe { NonNull::new_unchecked(KBox::into_raw(c)) };
-            if let Some(live) = reg.live.as_mut() {
-                // The ID was not live, so nothing is replaced.
-                let _ = live.insert(node.into_node(id, Entry(c)));
-            }
+            v.insert(Entry(c), node);
             c
         }
+        // The ID stopped being live after `peek()`: allocate and retry.
+        (TreeEntry::Vacant(_), None) => return Err(RegisterError::Raced),
     };
+    let num = registry.next_session;
+    registry.next_session += 1;
 
     let session = KBox::write(
         session_box,
