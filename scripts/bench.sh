@@ -31,18 +31,22 @@ if [ "$OFF" = 1 ]; then
 	# Two kernels cannot share a boot: alternate them, one fork loop per boot.
 	off_img=$(bash "$REPO/scripts/kernel.sh" "$REPO/qemu/base.config" \
 		"$REPO/qemu/audit_contid_off.config" | tail -n 1)
-	: > "$REPO/build/bench-off.txt"
+	OFF_SAMPLES=$REPO/build/bench-off.txt
+	: > "$OFF_SAMPLES"
 	for r in $(seq 1 "${BENCH_OFF_ROUNDS:-3}"); do
 		for v in on off; do
 			img=$on_img
 			[ $v = off ] && img=$off_img
-			echo "bench: CONFIG_AUDIT_CONTAINERID=${v/on/y} boot $r" >&2
+			echo "bench: CONFIG_AUDIT_CONTAINERID=$([ $v = on ] && echo y || echo n) boot $r" >&2
 			VM_CONSOLE_LOG=$REPO/build/console-bench-$v.log "$REPO/qemu/vm" -k "$img" -- \
-				"$BENCH" fork 1 300 | sed "s/^/$v /" >> "$REPO/build/bench-off.txt"
+				"$BENCH" fork 1 300 | sed "s/^/$v /" >> "$OFF_SAMPLES"
 		done
 	done
-	python3 "$REPO/scripts/bench-off.py" "$REPO/build/bench-off.txt" \
-		"$REPO/build/bench-results.json"
 fi
+clock=wall
+[ "$ICOUNT" = 1 ] && clock=icount
+python3 "$REPO/scripts/bench-json.py" "$REPO/build/bench-results.json" "$clock" "$kvm" \
+	"${VM_CPUS:-2}" "linux-source-7.3 $(dpkg-query -W -f='${Version}' linux-source-7.3)" \
+	${OFF_SAMPLES:-}
 cp "$REPO/build/bench-results.json" "$REPO/bench-results.json"
 echo "bench: wrote bench-results.json" >&2
