@@ -16,10 +16,11 @@ bash "$REPO/scripts/build.sh" selftests
 BENCH=$REPO/build/selftests/audit_contid_bench
 on_img=$(readlink -f "$REPO/build/bzImage")
 
-kvm=TCG
-[ "${VM_KVM:-}" = 1 ] && kvm=KVM
+kvm=$("$REPO/qemu/vm" --accel)
 ICOUNT=${BENCH_ICOUNT:-$([ $kvm = TCG ] && echo 1 || echo 0)}
 export VM_ICOUNT=$ICOUNT
+# Counting instructions needs TCG, even where KVM works.
+[ "$ICOUNT" = 1 ] && { export VM_KVM=0; kvm=TCG; }
 mode="wall-clock ns"
 [ "$ICOUNT" = 1 ] && mode="guest instructions (icount: 1 ns = 1 instruction)"
 echo "bench: $(uname -m), host CPUs $(nproc), guest vCPUs ${VM_CPUS:-2}, $kvm, $ROUNDS rounds, unit: $mode" >&2
