@@ -32,28 +32,6 @@ struct task_struct *audit_contid_next_thread(struct task_struct *t)
 	return next_thread(t);
 }
 
-bool audit_contid_task_exiting(struct task_struct *t)
-{
-	return !pid_alive(t) || (t->flags & PF_EXITING) ||
-	       (t->signal->flags & SIGNAL_GROUP_EXIT);
-}
-
-bool audit_contid_task_has_children(struct task_struct *t)
-{
-	return !list_empty(&t->children);
-}
-
-bool audit_contid_same_thread_group(struct task_struct *a,
-				    struct task_struct *b)
-{
-	return same_thread_group(a, b);
-}
-
-bool audit_contid_task_is_kthread(struct task_struct *t)
-{
-	return t->flags & PF_KTHREAD;
-}
-
 void audit_contid_walk_threads(audit_contid_thread_fn fn, void *arg)
 {
 	struct task_struct *p, *t;
@@ -69,31 +47,18 @@ bool audit_contid_refcount_inc_not_zero(refcount_t *r)
 	return refcount_inc_not_zero(r);
 }
 
-static const struct proc_ns_operations *const ns_ops[AUDIT_CONTID_NR_NS] = {
-	&mntns_operations,
-	IS_ENABLED(CONFIG_UTS_NS) ? &utsns_operations : NULL,
-	IS_ENABLED(CONFIG_IPC_NS) ? &ipcns_operations : NULL,
-	IS_ENABLED(CONFIG_PID_NS) ? &pidns_operations : NULL,
-	IS_ENABLED(CONFIG_NET_NS) ? &netns_operations : NULL,
-	IS_ENABLED(CONFIG_USER_NS) ? &userns_operations : NULL,
-	IS_ENABLED(CONFIG_CGROUPS) ? &cgroupns_operations : NULL,
-	IS_ENABLED(CONFIG_TIME_NS) ? &timens_operations : NULL,
-};
-
-void audit_contid_ns_inums(struct task_struct *t, unsigned int inums[AUDIT_CONTID_NR_NS])
+static unsigned int ns_inum(struct task_struct *t,
+			    const struct proc_ns_operations *ops)
 {
-	struct ns_common *ns;
-	int i;
+	struct ns_common *ns = ops->get(t);
+	unsigned int inum = ns ? ns->inum : 0;
 
-	for (i = 0; i < AUDIT_CONTID_NR_NS; i++) {
-		ns = ns_ops[i] ? ns_ops[i]->get(t) : NULL;
-		inums[i] = ns ? ns->inum : 0;
-		if (ns)
-			ns_ops[i]->put(ns);
-	}
+	if (ns)
+		ops->put(ns);
+	return inum;
 }
 
-dev_t audit_contid_nsfs_dev(void)
+static dev_t nsfs_dev(void)
 {
 	static dev_t dev;
 	struct path path;
@@ -103,6 +68,27 @@ dev_t audit_contid_nsfs_dev(void)
 		path_put(&path);
 	}
 	return READ_ONCE(dev);
+}
+
+struct audit_contid_ns_ids audit_contid_task_ns(struct task_struct *t)
+{
+	return (struct audit_contid_ns_ids) {
+		.dev = nsfs_dev(),
+		.mnt = ns_inum(t, &mntns_operations),
+		.uts = IS_ENABLED(CONFIG_UTS_NS) ? ns_inum(t, &utsns_operations) : 0,
+		.ipc = IS_ENABLED(CONFIG_IPC_NS) ? ns_inum(t, &ipcns_operations) : 0,
+		.pid = IS_ENABLED(CONFIG_PID_NS) ? ns_inum(t, &pidns_operations) : 0,
+		.net = IS_ENABLED(CONFIG_NET_NS) ? ns_inum(t, &netns_operations) : 0,
+		.user = IS_ENABLED(CONFIG_USER_NS) ? ns_inum(t, &userns_operations) : 0,
+		.cgroup = IS_ENABLED(CONFIG_CGROUPS) ? ns_inum(t, &cgroupns_operations) : 0,
+		.time = IS_ENABLED(CONFIG_TIME_NS) ? ns_inum(t, &timens_operations) : 0,
+	};
+}
+
+struct kmem_cache *audit_contid_cache_create(const char *name, unsigned int size,
+					     unsigned int align)
+{
+	return kmem_cache_create(name, size, align, 0, NULL);
 }
 
 static void audit_contid_reap_work(struct work_struct *work)

@@ -10,6 +10,8 @@
 
 #include <linux/audit.h>
 #include <linux/refcount.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
 #include <linux/types.h>
 
 struct task_struct;
@@ -20,19 +22,6 @@ void audit_contid_tasklist_read_unlock(void);
 /* The next thread of @t's thread group, wrapping around; tasklist_lock held. */
 struct task_struct *audit_contid_next_thread(struct task_struct *t);
 
-/* True when @t is released, exiting, or its thread group is exiting. */
-bool audit_contid_task_exiting(struct task_struct *t);
-
-/* True when @t has children of its own; tasklist_lock held. */
-bool audit_contid_task_has_children(struct task_struct *t);
-
-/* True when @a and @b are threads of one process. */
-bool audit_contid_same_thread_group(struct task_struct *a,
-				    struct task_struct *b);
-
-/* True for kernel threads. */
-bool audit_contid_task_is_kthread(struct task_struct *t);
-
 typedef void (*audit_contid_thread_fn)(struct task_struct *t, void *arg);
 
 /* Calls @fn on every thread in the system under rcu_read_lock(). */
@@ -41,18 +30,25 @@ void audit_contid_walk_threads(audit_contid_thread_fn fn, void *arg);
 /* refcount_inc_not_zero(), which bindgen cannot see. */
 bool audit_contid_refcount_inc_not_zero(refcount_t *r);
 
-/* Number of namespace types reported in CONTAINER_OP records. */
-#define AUDIT_CONTID_NR_NS 8
+/* A task's namespaces as CONTAINER_OP reports them: nsfs inode numbers. */
+struct audit_contid_ns_ids {
+	dev_t dev;		/* the nsfs device the inodes live on */
+	unsigned int mnt;
+	unsigned int uts;	/* 0 where a type is not configured */
+	unsigned int ipc;
+	unsigned int pid;
+	unsigned int net;
+	unsigned int user;
+	unsigned int cgroup;
+	unsigned int time;
+};
 
-/*
- * Inode numbers of @t's mnt, uts, ipc, pid, net, user, cgroup and time
- * namespaces, in that order; 0 where a type is not configured or @t has
- * none left.
- */
-void audit_contid_ns_inums(struct task_struct *t, unsigned int inums[AUDIT_CONTID_NR_NS]);
+/* The namespaces of @t; 0 for each that @t no longer has. */
+struct audit_contid_ns_ids audit_contid_task_ns(struct task_struct *t);
 
-/* The device of the nsfs file system, which the inode numbers live on. */
-dev_t audit_contid_nsfs_dev(void);
+/* kmem_cache_create() for a Rust type, which cannot call the macro. */
+struct kmem_cache *audit_contid_cache_create(const char *name, unsigned int size,
+					     unsigned int align);
 
 /* Queue audit_contid_reap() on the system workqueue. */
 void audit_contid_schedule_reap(void);

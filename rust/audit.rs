@@ -6,23 +6,28 @@
 //! Formats follow the audit subsystem's conventions: `key=value`, the chain as
 //! read from procfs, `unset` for none, the writer's task info, `res=` last.
 
-use core::fmt::{self, Write};
+use core::{
+    fmt::{self, Write},
+    ptr::{self, NonNull},
+};
 
 use kernel::{
     bindings,
     ffi::{c_char, c_int},
     prelude::*,
     sync::{
+        aref::ARef,
         atomic::{atomic_load, Relaxed},
         rcu,
     },
+    task::Task,
 };
 
 use crate::{
-    id::{Chain, ChainText, ContainerId, UUID_LEN},
-    registry::{self, Session},
+    id::{Chain, ChainText, ContainerId, MAX_CHAIN_TEXT, UUID_LEN},
     rules::Op,
-    task::{self, TaskPtr},
+    session::{Session, SessionView},
+    task,
 };
 
 /// `AUDIT_CONTAINER_OP`, from the uapi header.
@@ -30,13 +35,7 @@ const CONTAINER_OP: i32 = bindings::AUDIT_CONTAINER_OP as i32;
 /// `AUDIT_CONTAINER_ID`, from the uapi header.
 const CONTAINER_ID: i32 = bindings::AUDIT_CONTAINER_ID as i32;
 
-fn audit_enabled() -> bool {
-    // SAFETY: `audit_enabled` is a valid, aligned global word; like every
-    // reader in kernel/audit.c we tolerate a concurrent change (READ_ONCE).
-    unsafe { atomic_load(&raw mut bindings::audit_enabled, Relaxed) != 0 }
-}
-
-/// A NUL-terminated text buffer on the stack, filled with `write!`.
+/// A text buffer on the stack, filled with `write!`.
 struct Text<const N: usize> {
     buf: [u8; N],
     len: usize,
@@ -50,95 +49,104 @@ impl<const N: usize> Text<N> {
         }
     }
 
-    fn as_ptr(&self) -> *const c_char {
-        self.buf.as_ptr().cast()
+    fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
     }
 }
 
 impl<const N: usize> Write for Text<N> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        // Keep room for the terminating NUL.
         let end = self.len + s.len();
-        if end >= N {
-            return Err(fmt::Error);
-        }
-        self.buf[self.len..end].copy_from_slice(s.as_bytes());
+        self.buf
+            .get_mut(self.len..end)
+            .ok_or(fmt::Error)?
+            .copy_from_slice(s.as_bytes());
         self.len = end;
         Ok(())
     }
 }
 
 /// An audit record being built; ended (and queued) when dropped.
-struct Record(*mut bindings::audit_buffer);
+///
+/// # Invariants
+///
+/// `self.0` is a live buffer from `audit_log_start()`, ended only by `drop`.
+struct Record(NonNull<bindings::audit_buffer>);
 
 impl Record {
     /// Starts a record in the event of `ctx` (null: an event of its own).
-    fn start(ctx: *mut bindings::audit_context, gfp: bindings::gfp_t, ty: i32) -> Option<Self> {
-        // SAFETY: `ctx` is null or the caller's own audit context.
-        let ab = unsafe { bindings::audit_log_start(ctx, gfp, ty) };
-        (!ab.is_null()).then_some(Record(ab))
+    /// With `always`, even when no rule asks for it, but only while audit is
+    /// enabled (as the kernel logs a `loginuid` change).
+    fn start(ctx: *mut bindings::audit_context, ty: i32, always: bool) -> Option<Self> {
+        // SAFETY: `audit_enabled` is a valid, aligned global word that, like
+        // every reader in kernel/audit.c, we read once and tolerate changing.
+        // `ctx` is null or the audit context of the event being logged, which
+        // its owner keeps for the call; process context.
+        let ab = unsafe {
+            if always && atomic_load(&raw mut bindings::audit_enabled, Relaxed) == 0 {
+                return None;
+            }
+            bindings::audit_log_start(ctx, bindings::GFP_KERNEL, ty)
+        };
+        // INVARIANT: Just started.
+        NonNull::new(ab).map(Record)
+    }
+
+    /// Appends `text` as it is.
+    fn append(&self, text: &[u8]) {
+        let len = c_int::try_from(text.len()).unwrap_or(0);
+        // SAFETY: The buffer is live (type invariant); "%.*s" reads `len`
+        // bytes of `text`, with arguments of the types it converts.
+        unsafe {
+            bindings::audit_log_format(
+                self.0.as_ptr(),
+                c"%.*s".as_char_ptr(),
+                len,
+                text.as_ptr().cast::<c_char>(),
+            )
+        };
+    }
+
+    /// Appends the calling task's identity (`pid=`, `auid=`, ..., `exe=`).
+    fn append_task_info(&self) {
+        // SAFETY: The buffer is live (type invariant); the function describes
+        // current, which is running.
+        unsafe { bindings::audit_log_task_info(self.0.as_ptr()) };
     }
 }
 
 impl Drop for Record {
     fn drop(&mut self) {
-        // SAFETY: `self.0` came from `audit_log_start` and is ended once.
-        unsafe { bindings::audit_log_end(self.0) };
+        // SAFETY: Live until now (type invariant), and ended exactly once.
+        unsafe { bindings::audit_log_end(self.0.as_ptr()) };
     }
 }
 
-/// Appends `t` to the record `ab`.
-fn append<const N: usize>(ab: &Record, t: &Text<N>) {
-    // SAFETY: `ab` is a live record; `t` is NUL-terminated and "%s" takes one string.
-    unsafe { bindings::audit_log_format(ab.0, c"%s".as_char_ptr(), t.as_ptr()) };
+/// The body of a `CONTAINER_ID` record: `[opid=<pid> ]contid=<chain> contsession=<n>`.
+type ContainerIdText = Text<{ MAX_CHAIN_TEXT + 64 }>;
+
+/// Formats the `CONTAINER_ID` body for session `s`, straight from its
+/// containers. Cheap and non-sleeping: it may run under RCU.
+fn container_id_text(opid: Option<i32>, s: SessionView<'_>) -> ContainerIdText {
+    let mut t = ContainerIdText::new();
+    let chain = ChainText::from_innermost(s.ids());
+    let _ = match opid {
+        Some(pid) => write!(
+            t,
+            "opid={pid} contid={} contsession={}",
+            chain.as_str(),
+            s.num()
+        ),
+        None => write!(t, "contid={} contsession={}", chain.as_str(), s.num()),
+    };
+    t
 }
 
-/// The `contid=<chain> contsession=<n>` body of a `CONTAINER_ID` record.
-///
-/// This runs for every audited event of a contained task: the chain is
-/// formatted straight from the containers and handed to the record in one
-/// `audit_log_format()` call.
-fn log_container_id(ctx: *mut bindings::audit_context, opid: Option<i32>, s: *mut Session) {
-    let mut text = ChainText::blank();
-    let num = {
-        let _rcu = rcu::read_lock();
-        // SAFETY: `s` is referenced by the caller (a task's own slot, or a
-        // captured reference) and sessions are freed after a grace period.
-        unsafe {
-            registry::chain_text(s, &mut text);
-            registry::session_num(s)
-        }
-    };
-    if num == registry::NO_SESSION {
-        return;
-    }
-    let Some(ab) = Record::start(ctx, bindings::GFP_KERNEL, CONTAINER_ID) else {
-        return;
-    };
-    let chain = text.as_str();
-    // At most `MAX_CHAIN_TEXT` bytes.
-    let len = c_int::try_from(chain.len()).unwrap_or(0);
-    let ptr = chain.as_ptr().cast::<c_char>();
-    // SAFETY: `ab` is a live record; each conversion has its argument of
-    // the right type, and "%.*s" reads `len` bytes of `chain`.
-    unsafe {
-        match opid {
-            Some(pid) => bindings::audit_log_format(
-                ab.0,
-                c"opid=%d contid=%.*s contsession=%u".as_char_ptr(),
-                pid,
-                len,
-                ptr,
-                num,
-            ),
-            None => bindings::audit_log_format(
-                ab.0,
-                c"contid=%.*s contsession=%u".as_char_ptr(),
-                len,
-                ptr,
-                num,
-            ),
-        }
+/// Logs a `CONTAINER_ID` record with body `t` in the event of `ctx`: one
+/// `audit_log_format()` call. May sleep (the audit backlog): never under RCU.
+fn log_container_id(ctx: *mut bindings::audit_context, t: &ContainerIdText) {
+    if let Some(ab) = Record::start(ctx, CONTAINER_ID, false) {
+        ab.append(t.as_bytes());
     }
 }
 
@@ -149,11 +157,16 @@ fn log_container_id(ctx: *mut bindings::audit_context, opid: Option<i32>, s: *mu
 /// Called from `audit_log_exit()` with current's audit context.
 #[export]
 pub unsafe extern "C" fn audit_contid_log_exit(ctx: *mut bindings::audit_context) {
-    // SAFETY: current's own slot; its session cannot be freed while current
-    // runs in it except by a registration, and readers use RCU.
-    let s = unsafe { task::session_of(task::current()) };
-    if !s.is_null() {
-        log_container_id(ctx, None, s);
+    let current: &Task = kernel::current!();
+    // The session is read inside the RCU section that keeps it in memory
+    // (another task may register current's process meanwhile and drop it),
+    // and the record is written after it ends.
+    let text = {
+        let rcu = rcu::read_lock();
+        task::session(current, &rcu).map(|s| container_id_text(None, s))
+    };
+    if let Some(t) = text {
+        log_container_id(ctx, &t);
     }
 }
 
@@ -164,18 +177,25 @@ pub unsafe extern "C" fn audit_contid_log_exit(ctx: *mut bindings::audit_context
 /// Called in process context from the audit netlink receive path.
 #[export]
 pub unsafe extern "C" fn audit_contid_event_context() -> *mut bindings::audit_context {
-    let cur = task::current();
-    // SAFETY: `cur` is current; the pointer is only compared with null.
-    if unsafe { task::session_of(cur) }.is_null() {
-        return core::ptr::null_mut();
+    let current = kernel::current!();
+    if task::session(current, &rcu::read_lock()).is_none() {
+        return ptr::null_mut();
     }
-    // SAFETY: current's own audit context field.
-    unsafe { (*cur).audit_context }
+    task::audit_context(current)
 }
 
-fn ref_slot(r: *mut bindings::audit_contid_ref) -> *mut *mut Session {
-    // SAFETY: Callers pass a valid reference structure; only its address is taken.
-    unsafe { core::ptr::addr_of_mut!((*r).session) }.cast()
+/// Replaces the session captured in `r`; returns the one it held.
+fn ref_replace(
+    r: &mut bindings::audit_contid_ref,
+    new: Option<ARef<Session>>,
+) -> Option<ARef<Session>> {
+    // CAST: The C struct points to the opaque `audit_contid_session`, which
+    // is our `Session`.
+    let new = new.map_or(ptr::null_mut(), |s| ARef::into_raw(s).as_ptr().cast());
+    let old = core::mem::replace(&mut r.session, new).cast::<Session>();
+    // SAFETY: A non-null captured pointer owns one reference, which moves to
+    // the caller with the pointer.
+    NonNull::new(old).map(|p| unsafe { ARef::from_raw(p) })
 }
 
 /// Captures `t`'s session in `r` (an event's target), dropping what `r` held.
@@ -188,18 +208,9 @@ pub unsafe extern "C" fn audit_contid_ref_set(
     r: *mut bindings::audit_contid_ref,
     t: *mut bindings::task_struct,
 ) {
-    let slot = ref_slot(r);
-    let new = {
-        let _rcu = rcu::read_lock();
-        // SAFETY: `t` is valid; under RCU its session, if any, is not freed.
-        // A session whose count already reached zero is not taken.
-        unsafe { registry::session_tryget(task::session_of(t)) }
-    };
-    // SAFETY: `slot` is the caller's; it owns the reference it holds.
-    unsafe {
-        let old = core::ptr::replace(slot, new);
-        registry::session_put(old);
-    }
+    // SAFETY: Per the function's contract; `Task` is a transparent wrapper.
+    let (r, t) = unsafe { (&mut *r, &*t.cast::<Task>()) };
+    drop(ref_replace(r, task::session_ref(t)));
 }
 
 /// Drops the references in `refs[..n]`.
@@ -209,11 +220,11 @@ pub unsafe extern "C" fn audit_contid_ref_set(
 /// `refs` must point to `n` valid reference structures owned by the caller.
 #[export]
 pub unsafe extern "C" fn audit_contid_refs_put(refs: *mut bindings::audit_contid_ref, n: i32) {
-    for i in 0..usize::try_from(n).unwrap_or(0) {
-        // SAFETY: `i < n`, per the function's contract.
-        let slot = ref_slot(unsafe { refs.add(i) });
-        // SAFETY: The slot owns its reference, which moves to us.
-        unsafe { registry::session_put(core::ptr::replace(slot, core::ptr::null_mut())) };
+    let n = usize::try_from(n).unwrap_or(0);
+    // SAFETY: Per the function's contract.
+    let refs = unsafe { core::slice::from_raw_parts_mut(refs, n) };
+    for r in refs {
+        drop(ref_replace(r, None));
     }
 }
 
@@ -228,16 +239,19 @@ pub unsafe extern "C" fn audit_contid_log_target(
     pid: bindings::pid_t,
     r: *mut bindings::audit_contid_ref,
 ) {
-    // SAFETY: The reference keeps the session alive until the context is reset.
-    let s = unsafe { *ref_slot(r) };
-    if !s.is_null() {
-        log_container_id(ctx, Some(pid), s);
+    // SAFETY: Per the function's contract.
+    let r = unsafe { &mut *r };
+    // Borrow the captured reference for the record, then put it back.
+    let held = ref_replace(r, None);
+    if let Some(s) = &held {
+        log_container_id(ctx, &container_id_text(Some(pid), SessionView::new(s)));
     }
+    drop(ref_replace(r, held));
 }
 
 /// What a registration attempt asked for and what it did, for `CONTAINER_OP`.
 pub(crate) struct Attempt<'a> {
-    pub(crate) target: TaskPtr,
+    pub(crate) target: &'a Task,
     /// The requested ID, if the write held one.
     pub(crate) id: Option<ContainerId>,
     /// The writer's chain, if the attempt got far enough to know it.
@@ -250,12 +264,8 @@ pub(crate) struct Attempt<'a> {
 
 /// Logs a registration attempt (audit enabled only; any rule or none).
 pub(crate) fn log_registration(a: &Attempt<'_>) {
-    if !audit_enabled() {
-        return;
-    }
-    // SAFETY: current's own audit context field.
-    let ctx = unsafe { (*task::current()).audit_context };
-    let Some(ab) = Record::start(ctx, bindings::GFP_KERNEL, CONTAINER_OP) else {
+    let ctx = task::audit_context(kernel::current!());
+    let Some(ab) = Record::start(ctx, CONTAINER_OP, true) else {
         return;
     };
     let op = match a.op {
@@ -263,10 +273,8 @@ pub(crate) fn log_registration(a: &Attempt<'_>) {
         None if a.writer_chain.is_some_and(|c| !c.as_slice().is_empty()) => Op::Nest,
         None => Op::Set,
     };
-    let mut t = Text::<{ 3 * crate::id::MAX_CHAIN_TEXT + 512 }>::new();
-    // SAFETY: `a.target` is valid (the proc file holds a reference).
-    let opid = unsafe { (*a.target).tgid };
-    let _ = write!(t, "op={} opid={opid} contid=", op.name());
+    let mut t = Text::<{ 3 * MAX_CHAIN_TEXT + 512 }>::new();
+    let _ = write!(t, "op={} opid={} contid=", op.name(), a.target.tgid());
     let _ = match (a.writer_chain, a.id) {
         (_, None) => write!(t, "?"),
         (None, Some(id)) => write!(t, "{}", ChainText::new(&[id]).as_str()),
@@ -280,53 +288,38 @@ pub(crate) fn log_registration(a: &Attempt<'_>) {
         }
     };
     let old = ChainText::new(a.old_chain.as_slice());
-    let old = if a.old_chain.as_slice().is_empty() {
-        "unset"
-    } else {
-        old.as_str()
-    };
-    let mut ns = [0u32; bindings::AUDIT_CONTID_NR_NS as usize];
-    // SAFETY: `a.target` is valid; `ns` has the documented length.
-    unsafe { bindings::audit_contid_ns_inums(a.target, ns.as_mut_ptr()) };
-    // SAFETY: FFI call without preconditions.
-    let dev = unsafe { bindings::audit_contid_nsfs_dev() };
+    let ns = task::namespaces(a.target);
     let _ = write!(
         t,
-        " old-contid={old} contsession={} nsdev={}:{} mntns={} utsns={} ipcns={} pidns={} \
+        " old-contid={} contsession={} nsdev={}:{} mntns={} utsns={} ipcns={} pidns={} \
          netns={} userns={} cgroupns={} timens={} ",
+        old.as_str(),
         a.session,
-        dev >> 20,
-        dev & 0xfffff,
-        ns[0],
-        ns[1],
-        ns[2],
-        ns[3],
-        ns[4],
-        ns[5],
-        ns[6],
-        ns[7],
+        ns.dev >> 20,
+        ns.dev & 0xfffff,
+        ns.mnt,
+        ns.uts,
+        ns.ipc,
+        ns.pid,
+        ns.net,
+        ns.user,
+        ns.cgroup,
+        ns.time,
     );
-    append(&ab, &t);
-    // SAFETY: `ab` is a live record; this appends current's task information.
-    unsafe { bindings::audit_log_task_info(ab.0) };
-    let mut res = Text::<16>::new();
-    let _ = write!(res, " res={}", u8::from(a.op.is_some()));
-    append(&ab, &res);
+    ab.append(t.as_bytes());
+    ab.append_task_info();
+    ab.append(if a.op.is_some() { b" res=1" } else { b" res=0" });
 }
 
 /// Logs the end of a container.
 pub(crate) fn log_destroy(chain: &Chain) {
-    if !audit_enabled() {
-        return;
-    }
-    let Some(ab) = Record::start(core::ptr::null_mut(), bindings::GFP_KERNEL, CONTAINER_OP) else {
-        return;
-    };
-    let mut t = Text::<{ crate::id::MAX_CHAIN_TEXT + 64 }>::new();
+    let mut t = Text::<{ MAX_CHAIN_TEXT + 64 }>::new();
     let _ = write!(
         t,
         "op=destroy contid={} res=1",
         ChainText::new(chain.as_slice()).as_str()
     );
-    append(&ab, &t);
+    if let Some(ab) = Record::start(ptr::null_mut(), CONTAINER_OP, true) {
+        ab.append(t.as_bytes());
+    }
 }

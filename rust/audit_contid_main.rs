@@ -10,13 +10,18 @@
 use kernel::prelude::*;
 
 mod audit;
+mod container;
 mod debugfs;
 mod errno;
 mod hooks;
 mod id;
 mod proc;
+mod refcount;
+mod register;
 mod registry;
 mod rules;
+mod session;
+mod slab;
 mod task;
 
 // The C-callable API declared in include/linux/audit_contid.h.
@@ -24,9 +29,10 @@ pub use audit::{
     audit_contid_event_context, audit_contid_log_exit, audit_contid_log_target,
     audit_contid_ref_set, audit_contid_refs_put,
 };
+pub use container::audit_contid_reap;
 pub use hooks::{audit_contid_fork, audit_contid_release};
-pub use proc::{audit_contid_proc_read, audit_contid_proc_write, audit_contsession_proc_read};
-pub use registry::audit_contid_reap;
+pub use proc::{audit_contid_proc_read, audit_contsession_proc_read};
+pub use register::audit_contid_proc_write;
 
 module! {
     type: AuditContid,
@@ -43,6 +49,8 @@ struct AuditContid {
 impl kernel::Module for AuditContid {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         registry::init();
+        container::CONTAINERS.populate(slab::KmemCache::new(c"audit_contid_container")?);
+        session::SESSIONS.populate(slab::KmemCache::new(c"audit_contid_session")?);
         Ok(AuditContid {
             _debugfs: debugfs::Debugfs::new()?,
         })

@@ -7,9 +7,15 @@
 
 use core::fmt;
 
-use kernel::{debugfs::Dir, prelude::*};
+use kernel::{debugfs::Dir, prelude::*, sync::aref::ARef};
 
-use crate::{id::ChainText, registry};
+use crate::{
+    container::{self, Container, CONTAINERS},
+    id::ChainText,
+    registry::REGISTRY,
+    session::{Session, SESSIONS},
+    task,
+};
 
 /// The debugfs directory and its files; removed when dropped.
 pub(crate) struct Debugfs {
@@ -19,22 +25,59 @@ pub(crate) struct Debugfs {
 }
 
 fn memory(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    let m = registry::footprint();
-    writeln!(f, "container {}", m.container)?;
-    writeln!(f, "tree_node {}", m.tree_node)?;
-    writeln!(f, "session {}", m.session)?;
-    writeln!(f, "task {}", m.per_task)
+    let size = |c: Option<usize>| c.unwrap_or(0);
+    writeln!(
+        f,
+        "container {}",
+        size(CONTAINERS.as_ref().map(|c| c.object_size()))
+    )?;
+    // The tree node is inside the container.
+    writeln!(f, "tree_node 0")?;
+    writeln!(
+        f,
+        "session {}",
+        size(SESSIONS.as_ref().map(|c| c.object_size()))
+    )?;
+    writeln!(f, "task {}", core::mem::size_of::<*mut Session>())
+}
+
+/// Every live container with the number of tasks in it (not counting
+/// nested containers' tasks).
+///
+/// The registry mutex is held only to take a reference on each container;
+/// the walk over every thread in the system holds none of our locks.
+fn census() -> Result<KVec<(ARef<Container>, u32)>> {
+    // Containers whose children just died leave once those are reaped.
+    container::flush_reaper();
+    let live = REGISTRY.lock().live()?;
+    let mut counts = KVec::with_capacity(live.len(), GFP_KERNEL)?;
+    for c in live {
+        counts.push((c, 0u32), GFP_KERNEL)?;
+    }
+    counts.sort_unstable_by_key(|(c, _)| core::ptr::from_ref::<Container>(c) as usize);
+    task::for_each_thread_in_system(|t, rcu| {
+        let Some(s) = task::session(t, rcu) else {
+            return;
+        };
+        let c = s.container_addr();
+        if let Ok(i) =
+            counts.binary_search_by_key(&c, |(c, _)| core::ptr::from_ref::<Container>(c) as usize)
+        {
+            counts[i].1 += 1;
+        }
+    });
+    Ok(counts)
 }
 
 fn show(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    let mut res = Ok(());
-    registry::for_each_container(|chain, tasks, children| {
-        if res.is_ok() {
-            let text = ChainText::new(chain.as_slice());
-            res = writeln!(f, "{} {} {}", text.as_str(), tasks, children);
-        }
-    });
-    res
+    let Ok(counts) = census() else {
+        return Err(fmt::Error);
+    };
+    for (c, tasks) in &counts {
+        let text = ChainText::from_innermost(c.ids());
+        writeln!(f, "{} {} {}", text.as_str(), tasks, c.children())?;
+    }
+    Ok(())
 }
 
 impl Debugfs {

@@ -6,7 +6,10 @@
 
 use kernel::error::{code::*, Error};
 
-use crate::{registry::RegisterError, rules::Refusal};
+use crate::{
+    register::{Failure, RegisterError},
+    rules::Refusal,
+};
 
 /// The errno userspace sees for a refused registration.
 pub(crate) fn refusal(r: Refusal) -> Error {
@@ -23,13 +26,11 @@ pub(crate) fn refusal(r: Refusal) -> Error {
     }
 }
 
-/// The errno userspace sees for any failed registration.
-pub(crate) fn register(e: RegisterError) -> Error {
-    match e {
-        RegisterError::Refused(r) => refusal(r),
-        RegisterError::NoMemory => ENOMEM,
-        RegisterError::Exhausted => EOVERFLOW,
-        // Never leaves registry::register(), which retries.
-        RegisterError::Raced => EAGAIN,
+impl From<RegisterError> for Error {
+    fn from(e: RegisterError) -> Error {
+        match e.why {
+            Failure::Refused(r) => refusal(r),
+            Failure::NoMemory => ENOMEM,
+        }
     }
 }

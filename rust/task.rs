@@ -1,137 +1,213 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The edge to `task_struct`: the per-task session slot, thread iteration and
-//! `tasklist_lock`. Every raw task access of the component goes through here.
+//! The edge to `task_struct`: each task's session slot, `tasklist_lock`, the
+//! thread lists, and the task facts the rules need.
+//!
+//! Every raw access to a task's fields in this component is in this file.
+//!
+//! # The slot
+//!
+//! `task_struct::audit_contid` holds a pointer to the task's [`Session`], or
+//! null when the task is in no container. A non-null slot owns one counted
+//! reference on its session. Writers are serialised by `tasklist_lock`: fork
+//! and release hold it for writing, registration holds it for reading and the
+//! registry mutex (so one registration at a time). Readers without either lock
+//! load the slot under RCU and see either the old or the new session, both of
+//! which stay in memory until a grace period after their last reference.
 
-use core::ptr;
+use core::ptr::{self, NonNull};
 
 use kernel::{
     bindings,
-    sync::atomic::{atomic_load, atomic_store, Relaxed, Release},
+    ffi::c_void,
+    sync::{
+        aref::ARef,
+        atomic::{Acquire, Atomic, Release},
+        rcu,
+    },
+    task::{CurrentTask, Task},
 };
 
-use crate::registry::Session;
+use crate::session::{Session, SessionView};
 
-/// A raw task pointer that is valid for as long as the caller says.
-pub(crate) type TaskPtr = *mut bindings::task_struct;
-
-/// The task running this code.
-pub(crate) fn current() -> TaskPtr {
-    // SAFETY: Always valid to call in process context.
-    unsafe { bindings::get_current() }
+/// The session slot of `t`, as an atomic pointer.
+fn slot(t: &Task) -> &Atomic<*mut Session> {
+    // SAFETY: `audit_contid` is an aligned pointer field of the live task `t`,
+    // so it is valid for as long as `t` is borrowed. Every access to it goes
+    // through this atomic view (C code never touches it, see the header).
+    unsafe { Atomic::from_ptr(ptr::addr_of_mut!((*t.as_ptr()).audit_contid).cast()) }
 }
 
-fn slot(t: TaskPtr) -> *mut *mut Session {
-    // SAFETY: Callers pass a valid task (a contract of every function here that
-    // takes one); taking the field's address does not read it.
-    unsafe { ptr::addr_of_mut!((*t).audit_contid) }.cast()
+/// What `t`'s session is, read under RCU: usable until the read-side section ends.
+///
+/// The view cannot be turned into a counted reference except through
+/// [`SessionView::get`], which refuses a session whose count reached zero.
+pub(crate) fn session<'a>(t: &Task, _rcu: &'a rcu::Guard) -> Option<SessionView<'a>> {
+    let p = NonNull::new(slot(t).load(Acquire))?;
+    // SAFETY: Sessions are freed only an RCU grace period after their last
+    // reference is dropped (`Session::dec_ref`), and `p` was loaded inside the
+    // read-side section that `_rcu` holds, so `*p` stays valid for `'a`.
+    Some(SessionView::new(unsafe { p.as_ref() }))
 }
 
-/// Loads `t`'s session pointer (`READ_ONCE`).
-///
-/// # Safety
-///
-/// `t` must be a valid task. The result may only be dereferenced while the
-/// session is known to stay alive: under `rcu_read_lock()` (sessions are freed
-/// after a grace period), or while holding `tasklist_lock`, which excludes the
-/// release and registration paths that replace it.
-pub(crate) unsafe fn session_of(t: TaskPtr) -> *mut Session {
-    // SAFETY: The slot is a valid, aligned pointer field; all writers use atomic stores.
-    unsafe { atomic_load(slot(t), Relaxed) }
+/// A counted reference to `t`'s session, unless it has none or it is dying.
+pub(crate) fn session_ref(t: &Task) -> Option<ARef<Session>> {
+    let rcu = rcu::read_lock();
+    session(t, &rcu)?.get()
 }
 
-/// Publishes `s` as `t`'s session (`smp_store_release`, like `rcu_assign_pointer`).
+/// Gives the new task `child` a reference on its creator's session.
 ///
-/// # Safety
-///
-/// `t` must be a valid task, the caller must hold `tasklist_lock` (so that fork,
-/// release and registration of `t` are serialised), and the caller transfers one
-/// reference on `s` (if not null) to `t`.
-pub(crate) unsafe fn set_session(t: TaskPtr, s: *mut Session) {
-    // SAFETY: The slot is a valid, aligned pointer field; concurrent readers use atomic loads.
-    unsafe { atomic_store(slot(t), s, Release) }
+/// Called from `copy_process()` with `tasklist_lock` held for writing: no
+/// registration can replace `parent`'s session meanwhile. `child`'s slot holds
+/// a stale copy of `parent`'s pointer that owns nothing; it is overwritten.
+pub(crate) fn inherit(child: &Task, parent: &Task) {
+    // `parent`'s slot holds a reference that cannot be dropped while
+    // `tasklist_lock` is held for writing (by our caller), so `get` succeeds.
+    let s = session(parent, &rcu::read_lock()).and_then(SessionView::get);
+    slot(child).store(
+        s.map_or(ptr::null_mut(), |s| ARef::into_raw(s).as_ptr()),
+        Release,
+    );
 }
 
-/// `tasklist_lock` held for reading: no task forks, exits or is released meanwhile.
-pub(crate) struct TasklistReadGuard(());
+/// Takes `t`'s session out of its slot (the task is being released).
+///
+/// Called from `release_task()` with `tasklist_lock` held for writing.
+pub(crate) fn take_session(t: &Task) -> Option<ARef<Session>> {
+    from_slot(slot(t).xchg(ptr::null_mut(), Acquire))
+}
 
-impl TasklistReadGuard {
-    pub(crate) fn lock() -> Self {
-        // SAFETY: Takes a global rwlock; released in `drop`.
+/// The reference a slot owned, now the caller's.
+fn from_slot(p: *mut Session) -> Option<ARef<Session>> {
+    // SAFETY: A non-null slot owns one reference on its session (see the
+    // module documentation); the caller has just removed the pointer from its
+    // slot, so that reference moves to the returned `ARef`.
+    NonNull::new(p).map(|p| unsafe { ARef::from_raw(p) })
+}
+
+/// `tasklist_lock` held for reading: no task forks, exits, is released, or
+/// changes thread group meanwhile.
+///
+/// # Invariants
+///
+/// The lock is held while the guard exists.
+pub(crate) struct Tasklist(());
+
+impl Tasklist {
+    pub(crate) fn read_lock() -> Self {
+        // SAFETY: Takes the global rwlock; released in `drop`.
         unsafe { bindings::audit_contid_tasklist_read_lock() };
-        TasklistReadGuard(())
+        // INVARIANT: Just taken.
+        Tasklist(())
     }
 
     /// Calls `f` on every thread of `t`'s process, `t` first.
-    ///
-    /// # Safety
-    ///
-    /// `t` must be a valid task that has not been released.
-    pub(crate) unsafe fn for_each_thread(&self, t: TaskPtr, mut f: impl FnMut(TaskPtr)) {
+    pub(crate) fn for_each_thread(&self, t: &Task, mut f: impl FnMut(&Task)) {
         let mut cur = t;
         loop {
             f(cur);
-            // SAFETY: The thread list is stable while `tasklist_lock` is held
-            // (by `self`), and `cur` is one of its members.
-            cur = unsafe { bindings::audit_contid_next_thread(cur) };
-            if cur == t {
-                break;
+            // SAFETY: `cur` is a live thread of `t`'s process, whose thread
+            // list is stable while `tasklist_lock` is held (type invariant);
+            // its members stay valid at least as long as `t` is borrowed,
+            // since a thread is released only under the lock we hold.
+            cur = unsafe { &*bindings::audit_contid_next_thread(cur.as_ptr()).cast::<Task>() };
+            if ptr::eq(cur, t) {
+                return;
             }
         }
     }
 
-    /// Whether `t` is released, exiting, or its whole process is exiting.
-    ///
-    /// # Safety
-    ///
-    /// `t` must be a valid task.
-    pub(crate) unsafe fn exiting(&self, t: TaskPtr) -> bool {
-        // SAFETY: `t` is valid; its exit state is stable under `tasklist_lock`.
-        unsafe { bindings::audit_contid_task_exiting(t) }
+    /// The facts about `t` the rules read, stable while the lock is held.
+    pub(crate) fn facts(&self, t: &Task) -> TaskFacts {
+        let t = t.as_ptr();
+        // SAFETY: `t` is live; `thread_pid`, `flags`, `signal` and `children`
+        // change only with `tasklist_lock` held for writing or by `t` itself
+        // on its way out (which only sets exit flags, read once here); the
+        // signal struct lives as long as the task.
+        unsafe {
+            TaskFacts {
+                released: (*t).thread_pid.is_null(),
+                exiting: (*t).flags & bindings::PF_EXITING != 0,
+                group_exiting: (*(*t).signal).flags & bindings::SIGNAL_GROUP_EXIT != 0,
+                has_children: !ptr::eq((*t).children.next, ptr::addr_of!((*t).children)),
+            }
+        }
     }
 
-    /// Whether `t` has children.
+    /// Replaces `t`'s session with `new`; returns the old one, whose
+    /// reference is now the caller's.
     ///
-    /// # Safety
-    ///
-    /// `t` must be a valid task.
-    pub(crate) unsafe fn has_children(&self, t: TaskPtr) -> bool {
-        // SAFETY: `t` is valid; its children list is stable under `tasklist_lock`.
-        unsafe { bindings::audit_contid_task_has_children(t) }
+    /// The registry mutex must be held too (one registration at a time).
+    pub(crate) fn replace_session(&self, t: &Task, new: ARef<Session>) -> Option<ARef<Session>> {
+        from_slot(slot(t).xchg(ARef::into_raw(new).as_ptr(), Release))
     }
 }
 
-impl Drop for TasklistReadGuard {
+impl Drop for Tasklist {
     fn drop(&mut self) {
-        // SAFETY: Taken in `lock`.
+        // SAFETY: Held (type invariant), and released once.
         unsafe { bindings::audit_contid_tasklist_read_unlock() };
     }
 }
 
-/// Whether `t` is a thread of the caller's own process or a kernel thread.
-///
-/// # Safety
-///
-/// `t` must be a valid task.
-pub(crate) unsafe fn own_process_or_kthread(t: TaskPtr) -> bool {
-    // SAFETY: Both tasks are valid; a task never changes thread group.
-    unsafe {
-        bindings::audit_contid_same_thread_group(current(), t)
-            || bindings::audit_contid_task_is_kthread(t)
+/// A task's state as rule 4 ("exiting or gone") and rule 7 ("has children") see it.
+pub(crate) struct TaskFacts {
+    /// Released: no longer on any list (`!pid_alive()`).
+    pub(crate) released: bool,
+    /// The thread has started `do_exit()`.
+    pub(crate) exiting: bool,
+    /// The whole process is exiting (a fatal signal, `exit_group()`, `execve()`'s de-thread).
+    pub(crate) group_exiting: bool,
+    /// The thread has children of its own.
+    pub(crate) has_children: bool,
+}
+
+impl TaskFacts {
+    /// Rule 4: a target whose process cannot take a new container.
+    pub(crate) fn gone(&self) -> bool {
+        self.released || self.exiting || self.group_exiting
     }
 }
 
-/// Calls `f` on every thread in the system, under `rcu_read_lock()`.
-pub(crate) fn for_each_thread_in_system<F: FnMut(TaskPtr)>(mut f: F) {
+/// Whether `t` is a thread of `writer`'s process, or a kernel thread (rule 3).
+pub(crate) fn own_process_or_kthread(writer: &Task, t: &Task) -> bool {
+    // Both are live, so their (global) thread group IDs are unique.
+    writer.tgid() == t.tgid() || {
+        // SAFETY: `t` is live; `PF_KTHREAD` is set before a kernel thread is
+        // visible and never changes.
+        unsafe { (*t.as_ptr()).flags & bindings::PF_KTHREAD != 0 }
+    }
+}
+
+/// current's audit context (null when it has none).
+pub(crate) fn audit_context(current: &CurrentTask) -> *mut bindings::audit_context {
+    // SAFETY: current's own field, which only current changes.
+    unsafe { (*current.as_ptr()).audit_context }
+}
+
+/// Calls `f` on every thread in the system, under the RCU read lock.
+pub(crate) fn for_each_thread_in_system<F: FnMut(&Task, &rcu::Guard)>(mut f: F) {
     /// # Safety
     ///
-    /// `arg` must be the `&mut F` given to the walk below, still borrowed.
-    unsafe extern "C" fn trampoline<F: FnMut(TaskPtr)>(t: TaskPtr, arg: *mut kernel::ffi::c_void) {
-        // SAFETY: `arg` is the `&mut F` passed below, live for the whole walk.
-        let f = unsafe { &mut *arg.cast::<F>() };
-        f(t);
+    /// `arg` must be the `&mut F` passed below, `t` a thread the walk is on.
+    unsafe extern "C" fn visit<F: FnMut(&Task, &rcu::Guard)>(
+        t: *mut bindings::task_struct,
+        arg: *mut c_void,
+    ) {
+        // SAFETY: `arg` is the `&mut F` borrowed for the walk; `t` is live
+        // while the walk holds the RCU read lock, which a nested guard also
+        // proves for the callback (nesting is allowed).
+        let (f, t) = unsafe { (&mut *arg.cast::<F>(), &*t.cast::<Task>()) };
+        f(t, &rcu::read_lock());
     }
-    let arg: *mut kernel::ffi::c_void = ptr::from_mut(&mut f).cast();
-    // SAFETY: The callback only runs during this call, while `f` is borrowed.
-    unsafe { bindings::audit_contid_walk_threads(Some(trampoline::<F>), arg) };
+    // SAFETY: The callback runs only during this call, while `f` is borrowed.
+    unsafe { bindings::audit_contid_walk_threads(Some(visit::<F>), ptr::from_mut(&mut f).cast()) };
+}
+
+/// The namespaces of `t`, as `CONTAINER_OP` reports them.
+pub(crate) fn namespaces(t: &Task) -> bindings::audit_contid_ns_ids {
+    // SAFETY: `t` is a live task; the C function takes and drops its own
+    // references on each namespace.
+    unsafe { bindings::audit_contid_task_ns(t.as_ptr()) }
 }

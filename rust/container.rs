@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Containers: one link of a chain each, counted, reaped in process context.
+//!
+//! Each arrow is one counted reference:
+//! task slot → session → container → parent container → ...
+//!
+//! When a container's count reaches zero (on any path: a task's release under
+//! `tasklist_lock` with interrupts off, an RCU callback, the reaper) it is
+//! pushed on a lock-free stack and the reaper work item is queued; nothing else
+//! happens there. The reaper, in process context, logs the container's end,
+//! unlinks it from the registry, frees it after a grace period and releases
+//! its parent, which may die and be reaped in turn: child before parent.
+
+use core::ptr::{self, NonNull};
+
+use kernel::{
+    alloc::AllocError,
+    bindings,
+    prelude::*,
+    sync::{
+        aref::{ARef, AlwaysRefCounted},
+        atomic::{Acquire, Atomic, Relaxed, Release},
+        Refcount, SetOnce,
+    },
+    types::Opaque,
+};
+
+use crate::{
+    audit,
+    id::{Chain, ContainerId},
+    refcount::{self, Counted},
+    registry,
+    slab::{KmemCache, SlabUninit},
+};
+
+/// A container.
+///
+/// # Invariants
+///
+/// - `refs` counts the sessions and child containers referring to it, and
+///   transient `ARef`s. At zero it is on [`DEAD`] or being reaped.
+/// - From creation until the reaper unlinks it, `node` links it into the
+///   registry's tree (only touched with the registry mutex held); it is
+///   freed an RCU grace period after that.
+/// - `parent` holds one reference on the enclosing container until freed.
+/// - Allocated from [`CONTAINERS`].
+#[repr(C)]
+pub(crate) struct Container {
+    /// First, so that the tree's nodes are the containers themselves.
+    node: Opaque<bindings::rb_node>,
+    refs: Refcount,
+    /// Child containers not yet reaped.
+    children: Atomic<u32>,
+    id: ContainerId,
+    parent: Option<ARef<Container>>,
+    /// The next container on [`DEAD`].
+    next_dead: Atomic<*mut Container>,
+    rcu: Opaque<bindings::kvfree_rcu_head>,
+}
+
+/// Where containers are allocated; set up by the module initialiser.
+pub(crate) static CONTAINERS: SetOnce<KmemCache<Container>> = SetOnce::new();
+
+impl Container {
+    /// Memory for one container, from [`CONTAINERS`].
+    pub(crate) fn alloc() -> Result<SlabUninit<Container>, AllocError> {
+        CONTAINERS.as_ref().ok_or(AllocError)?.alloc()
+    }
+
+    /// A new container `id` inside `parent`, with one reference. Made only by
+    /// [`crate::registry::Registry::link`], which links it into the tree.
+    pub(crate) fn new(
+        mem: SlabUninit<Container>,
+        id: ContainerId,
+        parent: Option<ARef<Container>>,
+    ) -> ARef<Container> {
+        if let Some(p) = &parent {
+            p.children.add(1, Relaxed);
+        }
+        mem.write(Container {
+            node: Opaque::uninit(),
+            refs: Refcount::new(1),
+            children: Atomic::new(0),
+            id,
+            parent,
+            next_dead: Atomic::new(ptr::null_mut()),
+            rcu: Opaque::uninit(),
+        })
+    }
+
+    pub(crate) fn id(&self) -> ContainerId {
+        self.id
+    }
+
+    pub(crate) fn parent(&self) -> Option<&Container> {
+        self.parent.as_deref()
+    }
+
+    pub(crate) fn children(&self) -> u32 {
+        self.children.load(Relaxed)
+    }
+
+    /// The IDs of the chain ending here, innermost first.
+    pub(crate) fn ids(&self) -> impl Iterator<Item = ContainerId> + '_ {
+        core::iter::successors(Some(self), |c| c.parent()).map(Container::id)
+    }
+
+    /// The chain ending here.
+    pub(crate) fn chain(&self) -> Chain {
+        Chain::from_innermost(self.ids())
+    }
+
+    /// A counted reference, unless the container is dying.
+    pub(crate) fn get(&self) -> Option<ARef<Container>> {
+        refcount::try_get(self)
+    }
+
+    /// The tree node inside the container: the first field of this
+    /// `repr(C)` type, so a node's address is its container's.
+    pub(crate) fn node(&self) -> *mut bindings::rb_node {
+        self.node.get()
+    }
+}
+
+// SAFETY: `refs` is the count `inc_ref`/`dec_ref` maintain, and a container
+// stays in memory until the reaper frees it, after the count reached zero.
+unsafe impl Counted for Container {
+    fn refcount(&self) -> &Refcount {
+        &self.refs
+    }
+}
+
+// SAFETY: The count is a `refcount_t`, and a container whose count reaches
+// zero is freed only by the reaper, a grace period after it is unlinked.
+unsafe impl AlwaysRefCounted for Container {
+    fn inc_ref(&self) {
+        self.refs.inc();
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: The caller gives up a reference, so `obj` is valid until the
+        // count reaches zero, and after that until the reaper frees it.
+        let c = unsafe { obj.as_ref() };
+        if c.refs.dec_and_test() {
+            push_dead(c);
+        }
+    }
+}
+
+// SAFETY: Shared between tasks by design: the mutable fields are atomics, and
+// `node` is only touched with the registry mutex held.
+unsafe impl Send for Container {}
+// SAFETY: As above.
+unsafe impl Sync for Container {}
+
+/// Dead containers waiting for the reaper, newest first (a Treiber stack:
+/// pushed from any context, taken whole by the reaper, so no ABA).
+static DEAD: Atomic<*mut Container> = Atomic::new(ptr::null_mut());
+
+/// Hands a container whose count reached zero to the reaper. Takes no lock
+/// and never sleeps: callers include `release_task()`.
+fn push_dead(c: &Container) {
+    let p = ptr::from_ref(c).cast_mut();
+    let mut head = DEAD.load(Relaxed);
+    loop {
+        c.next_dead.store(head, Relaxed);
+        match DEAD.cmpxchg(head, p, Release) {
+            Ok(_) => break,
+            Err(now) => head = now,
+        }
+    }
+    // SAFETY: FFI call; queueing work is allowed in any context.
+    unsafe { bindings::audit_contid_schedule_reap() };
+}
+
+/// Waits until every container that died so far has been reaped (logged and
+/// unlinked). Process context, never from the reaper itself.
+pub(crate) fn flush_reaper() {
+    // SAFETY: FFI call; we are in process context and not the work item.
+    unsafe { bindings::audit_contid_flush_reap() };
+}
+
+/// Logs a dead container's end and takes it out of the registry.
+fn reap_one(c: &Container) {
+    audit::log_destroy(&c.chain());
+    registry::unlink(c);
+    if let Some(parent) = c.parent() {
+        let _ = parent.children.fetch_sub(1, Relaxed);
+    }
+}
+
+/// The reaper: logs each dead container's end, unlinks and frees it, and
+/// releases its parent.
+///
+/// # Safety
+///
+/// Called only by the reaper work item (audit_contid_glue.c), in process context.
+#[export]
+pub unsafe extern "C" fn audit_contid_reap() {
+    loop {
+        let mut next = DEAD.xchg(ptr::null_mut(), Acquire);
+        if next.is_null() {
+            return;
+        }
+        while let Some(p) = NonNull::new(next) {
+            // SAFETY: A dead container belongs to the reaper alone: its count
+            // is zero, so nothing gives it a new reference (look-ups use
+            // `get`), and only the reaper frees it, here. Once it is logged
+            // and unlinked, only RCU readers can still see it: its parent
+            // reference is read out exactly once, and its memory freed after
+            // a grace period without running its destructor.
+            let parent = unsafe {
+                let c = p.as_ref();
+                next = c.next_dead.load(Relaxed);
+                reap_one(c);
+                let parent = ptr::read(&c.parent);
+                bindings::kvfree_call_rcu(c.rcu.get(), p.as_ptr().cast());
+                parent
+            };
+            drop(parent);
+        }
+    }
+}

@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Registration, top to bottom: a write to `/proc/PID/audit_containerid` is
+//! checked (rules 1 to 3), registered under the locks (rules 4 to 9), logged,
+//! and answered with a byte count or an errno.
+
+use kernel::{
+    bindings,
+    ffi::c_char,
+    prelude::*,
+    sync::{aref::ARef, rcu},
+    task::Task,
+    uaccess::{UserPtr, UserSlice},
+};
+
+use crate::{
+    audit::{self, Attempt},
+    container::{self, Container},
+    id::{self, Chain, ContainerId, ParseError},
+    registry::{Place, REGISTRY},
+    rules::{self, Liveness, Op, Refusal, Request},
+    session::{self, Session},
+    slab::SlabUninit,
+    task::{self, Tasklist},
+};
+
+/// What a registration did.
+pub(crate) struct Registration {
+    pub(crate) op: Op,
+    /// The new session's number.
+    pub(crate) session: u32,
+    pub(crate) chains: Chains,
+}
+
+/// Why a registration did not happen, and what it saw.
+pub(crate) struct RegisterError {
+    pub(crate) why: Failure,
+    pub(crate) chains: Chains,
+}
+
+/// Why a registration did not happen.
+#[derive(Clone, Copy)]
+pub(crate) enum Failure {
+    /// A rule refused it.
+    Refused(Refusal),
+    /// Memory for the container or the session could not be had.
+    NoMemory,
+}
+
+/// The writer's and the target's chains, as the registration saw them.
+pub(crate) struct Chains {
+    pub(crate) writer: Chain,
+    pub(crate) target: Chain,
+}
+
+impl Chains {
+    /// Both chains as they are now (for refusals before the locks).
+    fn now(writer: &Task, target: &Task) -> Chains {
+        let rcu = rcu::read_lock();
+        let chain = |t: &Task| {
+            task::session(t, &rcu).map_or(Chain::EMPTY, |s| Chain::from_innermost(s.ids()))
+        };
+        Chains {
+            writer: chain(writer),
+            target: chain(target),
+        }
+    }
+}
+
+/// `/proc/PID/audit_containerid` write: registers `tsk`'s whole process.
+///
+/// Every attempt that gets past the capability check is audited.
+///
+/// # Safety
+///
+/// `file` is the open proc file and `tsk` its task, both held by the caller
+/// for the call; `buf`/`count` a user buffer; `ppos` the file position.
+#[export]
+pub unsafe extern "C" fn audit_contid_proc_write(
+    file: *mut bindings::file,
+    tsk: *mut bindings::task_struct,
+    buf: *const c_char,
+    count: usize,
+    ppos: *mut bindings::loff_t,
+) -> isize {
+    // Rule 1 holds for the writer and for whoever opened the file, so that a
+    // privileged task cannot be made to write through a file an unprivileged
+    // one opened (as `/proc/PID/uid_map` does).
+    // SAFETY: Per the function's contract, `file` and `tsk` are live for the
+    // call (`Task` is a transparent wrapper of `task_struct`) and nobody else
+    // uses `*ppos` meanwhile. The capability checks read the credentials of
+    // the live `file` and of current.
+    let (target, pos, capable) = unsafe {
+        let cap = bindings::CAP_AUDIT_CONTROL as i32;
+        (
+            &*tsk.cast::<Task>(),
+            &mut *ppos,
+            bindings::file_ns_capable(file, &raw mut bindings::init_user_ns, cap)
+                && bindings::capable(cap),
+        )
+    };
+    let input = UserSlice::new(UserPtr::from_ptr(buf.cast_mut().cast()), count);
+    match write(target, capable, input, *pos) {
+        Ok(()) => {
+            // A second write on the same file is at a non-zero offset: EINVAL.
+            *pos += count as bindings::loff_t;
+            count as isize
+        }
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+fn write(target: &Task, capable: bool, input: UserSlice, pos: bindings::loff_t) -> Result {
+    let writer: &Task = kernel::current!();
+    if !capable {
+        // Not logged: an unprivileged task cannot flood the log, nor probe
+        // the parser (the buffer is not read).
+        return Err(EPERM);
+    }
+    let refused = |id, why: Refusal| {
+        audit::log_registration(&Attempt {
+            target,
+            id,
+            writer_chain: None,
+            old_chain: &Chains::now(writer, target).target,
+            op: None,
+            session: session::NO_SESSION,
+        });
+        Err(crate::errno::refusal(why))
+    };
+    let parsed = match read_id(input, pos) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            // EFAULT: logged like any other refused attempt.
+            let _ = refused(None, Refusal::Invalid(ParseError::Malformed));
+            return Err(e);
+        }
+    };
+    let request = Request {
+        capable,
+        id: parsed,
+        own_process: task::own_process_or_kthread(writer, target),
+    };
+    let id = match rules::check_request(&request) {
+        Ok(id) => id,
+        Err(why) => return refused(parsed.ok(), why),
+    };
+    let result = register(writer, target, id);
+    let (op, session, chains) = match &result {
+        Ok(r) => (Some(r.op), r.session, &r.chains),
+        Err(e) => (None, session::NO_SESSION, &e.chains),
+    };
+    audit::log_registration(&Attempt {
+        target,
+        id: Some(id),
+        writer_chain: Some(&chains.writer),
+        old_chain: &chains.target,
+        op,
+        session,
+    });
+    result.map(|_| ()).map_err(Error::from)
+}
+
+/// Reads the ID the writer sent, without looking past what could be valid.
+fn read_id(input: UserSlice, pos: bindings::loff_t) -> Result<Result<ContainerId, ParseError>> {
+    if pos != 0 {
+        return Ok(Err(ParseError::Malformed));
+    }
+    let mut input = input.reader();
+    let count = input.len();
+    if count > id::MAX_INPUT {
+        return Ok(Err(ParseError::TooLong));
+    }
+    let mut bytes = [0u8; id::MAX_INPUT];
+    input.read_slice(&mut bytes[..count])?;
+    Ok(id::parse(&bytes[..count]))
+}
+
+/// What the registry holds for the requested ID.
+enum Lookup {
+    /// No container has it; a new one goes at this place.
+    Free(Place),
+    /// A live container has it (we hold a reference).
+    Live(ARef<Container>),
+}
+
+/// What a permitted registration will do to the registry.
+enum Plan {
+    /// Create the container, with this memory, at this place.
+    Create(Place, SlabUninit<Container>),
+    /// Join this live container.
+    Join(ARef<Container>),
+}
+
+/// Registers `target`'s whole process in container `id` below `writer`'s
+/// chain: rules 4 to 9, then the new session for every thread.
+///
+/// Both outcomes carry the chains the locks showed, for the record.
+#[expect(
+    clippy::result_large_err,
+    reason = "returned once per registration, on the stack; boxing would allocate on every refusal"
+)]
+fn register(writer: &Task, target: &Task, id: ContainerId) -> Result<Registration, RegisterError> {
+    let (mut reg, lookup) = loop {
+        let mut reg = REGISTRY.lock();
+        let lookup = match reg.find(id) {
+            Err(place) => Lookup::Free(place),
+            Ok(c) => match c.get() {
+                Some(c) => Lookup::Live(c),
+                None => {
+                    // Dying, its end not yet logged: a container's end is
+                    // logged before its ID is registered again.
+                    drop(reg);
+                    container::flush_reaper();
+                    continue;
+                }
+            },
+        };
+        break (reg, lookup);
+    };
+    // With the mutex held no other registration changes any slot, and the
+    // writer (running) is not released, so its session is the one the rules
+    // see below.
+    let writer_session = task::session_ref(writer);
+    let mut chains = Chains {
+        writer: writer_session
+            .as_deref()
+            .map_or(Chain::EMPTY, |s| s.container().chain()),
+        target: Chain::EMPTY,
+    };
+    // Memory first (the mutex allows sleeping): nothing may sleep once
+    // `tasklist_lock` is held.
+    let memory = Session::alloc().and_then(|s| {
+        let plan = match lookup {
+            Lookup::Free(place) => Plan::Create(place, Container::alloc()?),
+            Lookup::Live(c) => Plan::Join(c),
+        };
+        Ok((s, plan))
+    });
+    let Ok((session_mem, plan)) = memory else {
+        chains.target = Chains::now(writer, target).target;
+        return Err(RegisterError {
+            why: Failure::NoMemory,
+            chains,
+        });
+    };
+
+    let tasklist = Tasklist::read_lock();
+    let gone = tasklist.facts(target).gone();
+    {
+        let rcu = rcu::read_lock();
+        if let Some(s) = task::session(target, &rcu) {
+            chains.target = Chain::from_innermost(s.ids());
+        }
+    }
+    let mut has_children = false;
+    if !gone {
+        tasklist.for_each_thread(target, |t| has_children |= tasklist.facts(t).has_children);
+    }
+    let liveness = match &plan {
+        Plan::Create(..) => Liveness::Free,
+        Plan::Join(c) => Liveness::Live(c.parent().map(Container::id)),
+    };
+    let checked = rules::check_target(&rules::Target {
+        exiting: gone,
+        writer_chain: chains.writer.as_slice(),
+        target_chain: chains.target.as_slice(),
+        has_children,
+        liveness,
+    });
+    let op = match checked {
+        Ok(op) => op,
+        Err(why) => {
+            return Err(RegisterError {
+                why: Failure::Refused(why),
+                chains,
+            })
+        }
+    };
+
+    let container = match plan {
+        Plan::Join(c) => c,
+        Plan::Create(place, mem) => {
+            let parent = writer_session.as_deref().map(|s| ARef::from(s.container()));
+            let made = reg.link(id, place, || Container::new(mem, id, parent));
+            let Some(c) = made else {
+                return Err(RegisterError {
+                    why: Failure::Refused(Refusal::IdInUse),
+                    chains,
+                });
+            };
+            c
+        }
+    };
+    let num = reg.next_session();
+    let session = Session::new(session_mem, num, container);
+    tasklist.for_each_thread(target, |t| {
+        // The old session (and maybe its container) is released here: that
+        // takes no lock and never sleeps.
+        drop(tasklist.replace_session(t, session.clone()));
+    });
+    drop(tasklist);
+    drop(reg);
+    Ok(Registration {
+        op,
+        session: num,
+        chains,
+    })
+}
