@@ -105,17 +105,29 @@ configure() {
 		.config "${FRAGMENTS[@]}" >/dev/null)
 	"${MAKE[@]}" -C "$SRC" O="$OBJ" olddefconfig >/dev/null
 	# Options whose dependencies are unmet drop out silently: refuse that.
+	# A later fragment overrides an earlier one's line for the same option,
+	# as merge_config.sh does; only the last word on each option is checked.
 	local missing=0 line opt
+	declare -A want=() from=()
 	for f in "${FRAGMENTS[@]}"; do
 		while IFS= read -r line; do
 			case "$line" in
-			CONFIG_*=*)
-				grep -qxF "$line" "$OBJ/.config" || { echo "kernel: $f: '$line' not in .config" >&2; missing=1; } ;;
-			"# CONFIG_"*" is not set")
-				opt=${line#\# }; opt=${opt%% *}
-				grep -q "^$opt=" "$OBJ/.config" && { echo "kernel: $f: $opt should be unset" >&2; missing=1; } ;;
+			CONFIG_*=*) opt=${line%%=*} ;;
+			"# CONFIG_"*" is not set") opt=${line#\# }; opt=${opt%% *} ;;
+			*) continue ;;
 			esac
+			want[$opt]=$line
+			from[$opt]=$f
 		done < "$f"
+	done
+	for opt in "${!want[@]}"; do
+		line=${want[$opt]}
+		case "$line" in
+		CONFIG_*=*)
+			grep -qxF "$line" "$OBJ/.config" || { echo "kernel: ${from[$opt]}: '$line' not in .config" >&2; missing=1; } ;;
+		*)
+			grep -q "^$opt=" "$OBJ/.config" && { echo "kernel: ${from[$opt]}: $opt should be unset" >&2; missing=1; } ;;
+		esac
 	done
 	[ $missing = 0 ] || { rm -f "$OBJ/.config"; die "config fragment lines were dropped (unmet dependencies?)"; }
 	touch "$stamp"
