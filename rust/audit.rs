@@ -254,8 +254,11 @@ pub(crate) struct Attempt<'a> {
     pub(crate) target: &'a Task,
     /// The requested ID, if the write held one.
     pub(crate) id: Option<ContainerId>,
-    /// The writer's chain, if the attempt got far enough to know it.
-    pub(crate) writer_chain: Option<&'a Chain>,
+    /// The writer's chain (it decides `set` or `nest` for a refusal).
+    pub(crate) writer_chain: &'a Chain,
+    /// Whether the attempt got far enough to be placed under the writer's
+    /// chain: `contid=` is then that chain and the ID, else the ID alone.
+    pub(crate) writer_chain_known: bool,
     pub(crate) old_chain: &'a Chain,
     /// `None` for a failed attempt.
     pub(crate) op: Option<Op>,
@@ -263,6 +266,9 @@ pub(crate) struct Attempt<'a> {
 }
 
 /// Logs a registration attempt (audit enabled only; any rule or none).
+///
+/// Written in three parts, each formatted into a small buffer, so that the
+/// stack holds at most one chain's text at a time.
 pub(crate) fn log_registration(a: &Attempt<'_>) {
     let ctx = task::audit_context(kernel::current!());
     let Some(ab) = Record::start(ctx, CONTAINER_OP, true) else {
@@ -270,31 +276,37 @@ pub(crate) fn log_registration(a: &Attempt<'_>) {
     };
     let op = match a.op {
         Some(op) => op,
-        None if a.writer_chain.is_some_and(|c| !c.as_slice().is_empty()) => Op::Nest,
+        None if !a.writer_chain.as_slice().is_empty() => Op::Nest,
         None => Op::Set,
     };
-    let mut t = Text::<{ 3 * MAX_CHAIN_TEXT + 512 }>::new();
-    let _ = write!(t, "op={} opid={} contid=", op.name(), a.target.tgid());
-    let _ = match (a.writer_chain, a.id) {
-        (_, None) => write!(t, "?"),
-        (None, Some(id)) => write!(t, "{}", ChainText::new(&[id]).as_str()),
-        (Some(w), Some(id)) => {
-            if !w.as_slice().is_empty() {
-                let _ = write!(t, "{}/", ChainText::new(w.as_slice()).as_str());
+    {
+        let mut t = Text::<{ MAX_CHAIN_TEXT + 96 }>::new();
+        let _ = write!(t, "op={} opid={} contid=", op.name(), a.target.tgid());
+        let _ = match a.id {
+            None => write!(t, "?"),
+            Some(id) => {
+                if a.writer_chain_known && !a.writer_chain.as_slice().is_empty() {
+                    let _ = write!(t, "{}/", ChainText::new(a.writer_chain.as_slice()).as_str());
+                }
+                let mut uuid = [0u8; UUID_LEN];
+                id.format_uuid(&mut uuid);
+                write!(t, "{}", core::str::from_utf8(&uuid).unwrap_or("?"))
             }
-            let mut uuid = [0u8; UUID_LEN];
-            id.format_uuid(&mut uuid);
-            write!(t, "{}", core::str::from_utf8(&uuid).unwrap_or("?"))
-        }
-    };
-    let old = ChainText::new(a.old_chain.as_slice());
+        };
+        ab.append(t.as_bytes());
+    }
+    {
+        let mut t = Text::<{ MAX_CHAIN_TEXT + 64 }>::new();
+        let old = ChainText::new(a.old_chain.as_slice());
+        let _ = write!(t, " old-contid={} contsession={}", old.as_str(), a.session);
+        ab.append(t.as_bytes());
+    }
     let ns = task::namespaces(a.target);
+    let mut t = Text::<256>::new();
     let _ = write!(
         t,
-        " old-contid={} contsession={} nsdev={}:{} mntns={} utsns={} ipcns={} pidns={} \
-         netns={} userns={} cgroupns={} timens={} ",
-        old.as_str(),
-        a.session,
+        " nsdev={}:{} mntns={} utsns={} ipcns={} pidns={} netns={} userns={} cgroupns={} \
+         timens={} ",
         ns.dev >> 20,
         ns.dev & 0xfffff,
         ns.mnt,

@@ -49,8 +49,12 @@ struct AuditContid {
 impl kernel::Module for AuditContid {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         registry::init();
-        container::CONTAINERS.populate(slab::KmemCache::new(c"audit_contid_container")?);
-        session::SESSIONS.populate(slab::KmemCache::new(c"audit_contid_session")?);
+        let containers = slab::KmemCache::new(c"audit_contid_container")?;
+        let sessions = slab::KmemCache::new(c"audit_contid_session")?;
+        // Set once, here: the initialiser runs once.
+        if !container::CONTAINERS.populate(containers) || !session::SESSIONS.populate(sessions) {
+            return Err(EBUSY);
+        }
         Ok(AuditContid {
             _debugfs: debugfs::Debugfs::new()?,
         })

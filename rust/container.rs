@@ -6,7 +6,8 @@
 //! task slot → session → container → parent container → ...
 //!
 //! When a container's count reaches zero (on any path: a task's release under
-//! `tasklist_lock` with interrupts off, an RCU callback, the reaper) it is
+//! `tasklist_lock` with interrupts off, an audit context's reset, a
+//! registration, the reaper) it is
 //! pushed on a lock-free stack and the reaper work item is queued; nothing else
 //! happens there. The reaper, in process context, logs the container's end,
 //! unlinks it from the registry, frees it after a grace period and releases
@@ -23,6 +24,7 @@ use kernel::{
         atomic::{Acquire, Atomic, Relaxed, Release},
         Refcount, SetOnce,
     },
+    time::{delay::fsleep, Delta},
     types::Opaque,
 };
 
@@ -40,6 +42,10 @@ use crate::{
 ///
 /// - `refs` counts the sessions and child containers referring to it, and
 ///   transient `ARef`s. At zero it is on [`DEAD`] or being reaped.
+/// - A `&Container` outside this module and the registry's always has a
+///   non-zero count: the registry hands out counted references only
+///   (`Registry::find` uses [`Container::get`]), and dead containers travel
+///   as raw pointers.
 /// - From creation until the reaper unlinks it, `node` links it into the
 ///   registry's tree (only touched with the registry mutex held); it is
 ///   freed an RCU grace period after that.
@@ -69,7 +75,8 @@ impl Container {
     }
 
     /// A new container `id` inside `parent`, with one reference. Made only by
-    /// [`crate::registry::Registry::link`], which links it into the tree.
+    /// [`crate::registry::Registry::link`], which links it into the tree
+    /// before the registry mutex is released.
     pub(crate) fn new(
         mem: SlabUninit<Container>,
         id: ContainerId,
@@ -78,6 +85,8 @@ impl Container {
         if let Some(p) = &parent {
             p.children.add(1, Relaxed);
         }
+        // INVARIANT: One reference, returned; the parent reference is ours;
+        // our caller links the node.
         mem.write(Container {
             node: Opaque::uninit(),
             refs: Refcount::new(1),
@@ -132,7 +141,9 @@ unsafe impl Counted for Container {
 }
 
 // SAFETY: The count is a `refcount_t`, and a container whose count reaches
-// zero is freed only by the reaper, a grace period after it is unlinked.
+// zero is freed only by the reaper, a grace period after it is unlinked. No
+// `&Container` with a zero count is reachable outside this module and the
+// registry (type invariant), so `inc_ref` never revives a dying container.
 unsafe impl AlwaysRefCounted for Container {
     fn inc_ref(&self) {
         self.refs.inc();
@@ -141,9 +152,8 @@ unsafe impl AlwaysRefCounted for Container {
     unsafe fn dec_ref(obj: NonNull<Self>) {
         // SAFETY: The caller gives up a reference, so `obj` is valid until the
         // count reaches zero, and after that until the reaper frees it.
-        let c = unsafe { obj.as_ref() };
-        if c.refs.dec_and_test() {
-            push_dead(c);
+        if unsafe { obj.as_ref() }.refs.dec_and_test() {
+            push_dead(obj);
         }
     }
 }
@@ -159,35 +169,37 @@ unsafe impl Sync for Container {}
 static DEAD: Atomic<*mut Container> = Atomic::new(ptr::null_mut());
 
 /// Hands a container whose count reached zero to the reaper. Takes no lock
-/// and never sleeps: callers include `release_task()`.
-fn push_dead(c: &Container) {
-    let p = ptr::from_ref(c).cast_mut();
-    let mut head = DEAD.load(Relaxed);
-    loop {
-        c.next_dead.store(head, Relaxed);
-        match DEAD.cmpxchg(head, p, Release) {
-            Ok(_) => break,
-            Err(now) => head = now,
+/// and never sleeps: callers include `release_task()`. The container is
+/// passed as a pointer: once pushed, the reaper may free it at any time.
+fn push_dead(c: NonNull<Container>) {
+    // SAFETY: `c` is not pushed yet, so not freed (the reaper frees only what
+    // it took from `DEAD`) until the exchange below succeeds; after that it
+    // is not touched. Queueing work is allowed in any context.
+    unsafe {
+        let mut head = DEAD.load(Relaxed);
+        loop {
+            c.as_ref().next_dead.store(head, Relaxed);
+            match DEAD.cmpxchg(head, c.as_ptr(), Release) {
+                Ok(_) => break,
+                Err(now) => head = now,
+            }
         }
+        bindings::audit_contid_schedule_reap();
     }
-    // SAFETY: FFI call; queueing work is allowed in any context.
-    unsafe { bindings::audit_contid_schedule_reap() };
 }
 
 /// Waits until every container that died so far has been reaped (logged and
 /// unlinked). Process context, never from the reaper itself.
-pub(crate) fn flush_reaper() {
+///
+/// A container's count reaches zero a moment before it is pushed: a caller
+/// that still finds it dying afterwards waits a little and looks again
+/// (`retry`), so that a preempted pusher gets to run.
+pub(crate) fn flush_reaper(retry: bool) {
+    if retry {
+        fsleep(Delta::from_millis(1));
+    }
     // SAFETY: FFI call; we are in process context and not the work item.
     unsafe { bindings::audit_contid_flush_reap() };
-}
-
-/// Logs a dead container's end and takes it out of the registry.
-fn reap_one(c: &Container) {
-    audit::log_destroy(&c.chain());
-    registry::unlink(c);
-    if let Some(parent) = c.parent() {
-        let _ = parent.children.fetch_sub(1, Relaxed);
-    }
 }
 
 /// The reaper: logs each dead container's end, unlinks and frees it, and
@@ -206,14 +218,19 @@ pub unsafe extern "C" fn audit_contid_reap() {
         while let Some(p) = NonNull::new(next) {
             // SAFETY: A dead container belongs to the reaper alone: its count
             // is zero, so nothing gives it a new reference (look-ups use
-            // `get`), and only the reaper frees it, here. Once it is logged
-            // and unlinked, only RCU readers can still see it: its parent
-            // reference is read out exactly once, and its memory freed after
-            // a grace period without running its destructor.
+            // `get`), it is still linked (so `unlink` may take it out), and
+            // only the reaper frees it, here. Once it is logged and unlinked,
+            // only RCU readers can still see it: its parent reference is read
+            // out exactly once, and its memory freed after a grace period
+            // (`kfree()` frees slab objects) without running its destructor.
             let parent = unsafe {
                 let c = p.as_ref();
                 next = c.next_dead.load(Relaxed);
-                reap_one(c);
+                audit::log_destroy(&c.chain());
+                registry::unlink(p);
+                if let Some(parent) = c.parent() {
+                    let _ = parent.children.fetch_sub(1, Relaxed);
+                }
                 let parent = ptr::read(&c.parent);
                 bindings::kvfree_call_rcu(c.rcu.get(), p.as_ptr().cast());
                 parent

@@ -48,7 +48,7 @@ fn memory(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
 /// the walk over every thread in the system holds none of our locks.
 fn census() -> Result<KVec<(ARef<Container>, u32)>> {
     // Containers whose children just died leave once those are reaped.
-    container::flush_reaper();
+    container::flush_reaper(false);
     let live = REGISTRY.lock().live()?;
     let mut counts = KVec::with_capacity(live.len(), GFP_KERNEL)?;
     for c in live {

@@ -21,8 +21,11 @@ use kernel::{
 ///
 /// # Safety
 ///
-/// `refcount()` must return the count that `inc_ref`/`dec_ref` maintain, and
-/// the object must stay in memory while that count is above zero.
+/// `refcount()` must return the count that `inc_ref`/`dec_ref` maintain, the
+/// object must stay in memory while that count is above zero, and every value
+/// of the type must be built with a count of one (its fields private to its
+/// module, whose constructor is the one place that builds it): that is the
+/// reference [`crate::slab::SlabUninit::write`] hands out.
 pub(crate) unsafe trait Counted: AlwaysRefCounted {
     fn refcount(&self) -> &Refcount;
 }

@@ -118,11 +118,13 @@ fn write(target: &Task, capable: bool, input: UserSlice, pos: bindings::loff_t) 
         return Err(EPERM);
     }
     let refused = |id, why: Refusal| {
+        let chains = Chains::now(writer, target);
         audit::log_registration(&Attempt {
             target,
             id,
-            writer_chain: None,
-            old_chain: &Chains::now(writer, target).target,
+            writer_chain: &chains.writer,
+            writer_chain_known: false,
+            old_chain: &chains.target,
             op: None,
             session: session::NO_SESSION,
         });
@@ -153,7 +155,8 @@ fn write(target: &Task, capable: bool, input: UserSlice, pos: bindings::loff_t) 
     audit::log_registration(&Attempt {
         target,
         id: Some(id),
-        writer_chain: Some(&chains.writer),
+        writer_chain: &chains.writer,
+        writer_chain_known: true,
         old_chain: &chains.target,
         op,
         session,
@@ -201,20 +204,20 @@ enum Plan {
     reason = "returned once per registration, on the stack; boxing would allocate on every refusal"
 )]
 fn register(writer: &Task, target: &Task, id: ContainerId) -> Result<Registration, RegisterError> {
+    let mut retry = false;
     let (mut reg, lookup) = loop {
         let mut reg = REGISTRY.lock();
         let lookup = match reg.find(id) {
             Err(place) => Lookup::Free(place),
-            Ok(c) => match c.get() {
-                Some(c) => Lookup::Live(c),
-                None => {
-                    // Dying, its end not yet logged: a container's end is
-                    // logged before its ID is registered again.
-                    drop(reg);
-                    container::flush_reaper();
-                    continue;
-                }
-            },
+            Ok(Some(c)) => Lookup::Live(c),
+            Ok(None) => {
+                // Dying, its end not yet logged: a container's end is logged
+                // before its ID is registered again.
+                drop(reg);
+                container::flush_reaper(retry);
+                retry = true;
+                continue;
+            }
         };
         break (reg, lookup);
     };
@@ -282,8 +285,7 @@ fn register(writer: &Task, target: &Task, id: ContainerId) -> Result<Registratio
         Plan::Join(c) => c,
         Plan::Create(place, mem) => {
             let parent = writer_session.as_deref().map(|s| ARef::from(s.container()));
-            let made = reg.link(id, place, || Container::new(mem, id, parent));
-            let Some(c) = made else {
+            let Some(c) = reg.link(place, mem, id, parent) else {
                 return Err(RegisterError {
                     why: Failure::Refused(Refusal::IdInUse),
                     chains,

@@ -11,7 +11,10 @@
 //!
 //! Lock order: [`REGISTRY`] → `tasklist_lock`.
 
-use core::{cmp::Ordering, ptr};
+use core::{
+    cmp::Ordering,
+    ptr::{self, NonNull},
+};
 
 use kernel::{
     bindings,
@@ -19,7 +22,7 @@ use kernel::{
     sync::{aref::ARef, global_lock},
 };
 
-use crate::{container::Container, id::ContainerId, session};
+use crate::{container::Container, id::ContainerId, session, slab::SlabUninit};
 
 /// The tree and the session counter.
 ///
@@ -63,23 +66,25 @@ pub(crate) struct Place {
 }
 
 impl Registry {
-    /// The container with `id` (live or dying), or where one would go: one
-    /// walk from the root.
-    pub(crate) fn find(&mut self, id: ContainerId) -> Result<&Container, Place> {
+    /// A counted reference to the live container with `id` (`Ok(None)`
+    /// while one with that ID is dying, not yet reaped), or where a new one
+    /// would go: one walk from the root. No `&Container` of a dying container
+    /// leaves this module.
+    pub(crate) fn find(&mut self, id: ContainerId) -> Result<Option<ARef<Container>>, Place> {
         let mut parent = ptr::null_mut();
         let mut link = ptr::addr_of_mut!(self.root.rb_node);
         // SAFETY: Every node in the tree belongs to a container that is not
         // freed while it is linked (type invariant), and nothing relinks nodes
-        // while we hold the mutex (`&mut self`).
+        // while we hold the mutex (`&mut self`). A node is the first field of
+        // its `repr(C)` container, so the casts give the containers.
         unsafe {
             while !(*link).is_null() {
                 parent = *link;
-                // CAST: A node is the first field of its `repr(C)` container.
                 let c = &*parent.cast::<Container>();
                 link = match id.cmp(&c.id()) {
                     Ordering::Less => ptr::addr_of_mut!((*parent).rb_left),
                     Ordering::Greater => ptr::addr_of_mut!((*parent).rb_right),
-                    Ordering::Equal => return Ok(c),
+                    Ordering::Equal => return Ok(c.get()),
                 };
             }
         }
@@ -90,26 +95,29 @@ impl Registry {
         })
     }
 
-    /// Makes a container with `make` and links it at `place`, found for its
-    /// ID. `None` if the ID was taken since (cannot happen while the mutex is
-    /// held from `find` to here, as registration does): nothing is made then.
+    /// Makes container `id` inside `parent` in `mem` and links it at
+    /// `place`, found for `id`. `None` if the ID was taken since (cannot
+    /// happen while the mutex is held from `find` to here, as registration
+    /// does): nothing is made then.
     pub(crate) fn link(
         &mut self,
-        id: ContainerId,
         place: Place,
-        make: impl FnOnce() -> ARef<Container>,
+        mem: SlabUninit<Container>,
+        id: ContainerId,
+        parent: Option<ARef<Container>>,
     ) -> Option<ARef<Container>> {
         let place = if place.generation == self.generation {
             place
         } else {
             self.find(id).err()?
         };
-        let c = make();
+        let c = Container::new(mem, id, parent);
         self.generation = self.generation.wrapping_add(1);
+        // INVARIANT: `c` is linked before the mutex is released, and stays in
+        // memory until the reaper unlinks it.
         // SAFETY: `place` was found in this generation of the tree, so its
-        // pointers are the current parent and the empty link for `c`'s ID;
-        // `c`'s node is not linked anywhere yet, and it stays allocated until
-        // the reaper unlinks it (type invariant of `Container`).
+        // pointers are the current parent and the empty link for `id`; `c`
+        // was just made, so its node is not linked anywhere yet.
         unsafe {
             bindings::rb_link_node(c.node(), place.parent, place.link);
             bindings::rb_insert_color(c.node(), &mut self.root);
@@ -127,26 +135,39 @@ impl Registry {
     /// Counted references to every live container, for the listing.
     pub(crate) fn live(&self) -> Result<KVec<ARef<Container>>> {
         let mut out = KVec::new();
-        // SAFETY: As in `find`; `rb_first`/`rb_next` only follow the links.
-        unsafe {
-            let mut node = bindings::rb_first(&self.root);
-            while !node.is_null() {
-                // CAST: As in `find`.
-                if let Some(c) = (*node.cast::<Container>()).get() {
-                    out.push(c, GFP_KERNEL)?;
-                }
-                node = bindings::rb_next(node);
+        let mut node: *mut bindings::rb_node = ptr::null_mut();
+        loop {
+            // SAFETY: As in `find`: `node` is null (the start) or a linked
+            // node; `rb_first`/`rb_next` only follow the links.
+            let c = unsafe {
+                node = if node.is_null() {
+                    bindings::rb_first(&self.root)
+                } else {
+                    bindings::rb_next(node)
+                };
+                node.cast::<Container>().as_ref()
+            };
+            let Some(c) = c else {
+                return Ok(out);
+            };
+            if let Some(c) = c.get() {
+                out.push(c, GFP_KERNEL)?;
             }
         }
-        Ok(out)
     }
 }
 
 /// Unlinks a dead container (the reaper, after logging its end).
-pub(crate) fn unlink(c: &Container) {
+///
+/// # Safety
+///
+/// `c` must be a container whose count reached zero, handed to the reaper,
+/// and not unlinked yet: every container is linked from its creation
+/// (`Registry::link`) until then.
+pub(crate) unsafe fn unlink(c: NonNull<Container>) {
     let mut reg = REGISTRY.lock();
     reg.generation = reg.generation.wrapping_add(1);
-    // SAFETY: `c` is linked in this tree (type invariant of `Container`: only
-    // the reaper unlinks, once), and we hold the mutex.
-    unsafe { bindings::rb_erase(c.node(), &mut reg.root) };
+    // SAFETY: Per the function's contract `c` is linked in this tree, and we
+    // hold the mutex.
+    unsafe { bindings::rb_erase(c.as_ref().node(), &mut reg.root) };
 }

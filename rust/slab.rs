@@ -21,10 +21,13 @@ use crate::refcount::Counted;
 /// # Invariants
 ///
 /// `cache` points to a cache created for objects of `size_of::<T>()` bytes
-/// aligned for `T`. It is never destroyed: the component is built in.
+/// aligned for `T`. It is never destroyed: the component is built in (a
+/// destroy would first need `kvfree_rcu_barrier()` for objects freed with
+/// `kvfree_call_rcu()`).
 pub(crate) struct KmemCache<T> {
     cache: NonNull<bindings::kmem_cache>,
-    /// The bytes the allocator charges per object (its slot size).
+    /// The object size the cache reports (`kmem_cache_size()`): `T`'s size
+    /// rounded up to its alignment; the slab's own slot may add metadata.
     object_size: usize,
     _type: PhantomData<T>,
 }
@@ -69,7 +72,7 @@ impl<T: 'static> KmemCache<T> {
         })
     }
 
-    /// The bytes the allocator charges per object (its slot size).
+    /// The object size the cache reports (see the field).
     pub(crate) fn object_size(&self) -> usize {
         self.object_size
     }

@@ -22,7 +22,7 @@ use kernel::{
     ffi::c_void,
     sync::{
         aref::ARef,
-        atomic::{Acquire, Atomic, Release},
+        atomic::{Acquire, Atomic, Relaxed, Release},
         rcu,
     },
     task::{CurrentTask, Task},
@@ -34,7 +34,8 @@ use crate::session::{Session, SessionView};
 fn slot(t: &Task) -> &Atomic<*mut Session> {
     // SAFETY: `audit_contid` is an aligned pointer field of the live task `t`,
     // so it is valid for as long as `t` is borrowed. Every access to it goes
-    // through this atomic view (C code never touches it, see the header).
+    // through this atomic view, except `dup_task_struct()`'s copy into a new
+    // task that nothing else can see yet (and `inherit` then overwrites).
     unsafe { Atomic::from_ptr(ptr::addr_of_mut!((*t.as_ptr()).audit_contid).cast()) }
 }
 
@@ -64,7 +65,14 @@ pub(crate) fn session_ref(t: &Task) -> Option<ARef<Session>> {
 pub(crate) fn inherit(child: &Task, parent: &Task) {
     // `parent`'s slot holds a reference that cannot be dropped while
     // `tasklist_lock` is held for writing (by our caller), so `get` succeeds.
-    let s = session(parent, &rcu::read_lock()).and_then(SessionView::get);
+    let (had, s) = {
+        let rcu = rcu::read_lock();
+        let view = session(parent, &rcu);
+        (view.is_some(), view.and_then(SessionView::get))
+    };
+    if had && s.is_none() {
+        kernel::pr_warn_once!("audit_contid: a new task could not inherit its session\n");
+    }
     slot(child).store(
         s.map_or(ptr::null_mut(), |s| ARef::into_raw(s).as_ptr()),
         Release,
@@ -102,15 +110,20 @@ impl Tasklist {
         Tasklist(())
     }
 
-    /// Calls `f` on every thread of `t`'s process, `t` first.
+    /// Calls `f` on every thread of `t`'s process, `t` first; on none if
+    /// `t` is released (its thread list links are stale then).
     pub(crate) fn for_each_thread(&self, t: &Task, mut f: impl FnMut(&Task)) {
+        if self.facts(t).released {
+            return;
+        }
         let mut cur = t;
         loop {
             f(cur);
-            // SAFETY: `cur` is a live thread of `t`'s process, whose thread
-            // list is stable while `tasklist_lock` is held (type invariant);
-            // its members stay valid at least as long as `t` is borrowed,
-            // since a thread is released only under the lock we hold.
+            // SAFETY: `cur` is an unreleased thread of `t`'s process, whose
+            // thread list is stable while `tasklist_lock` is held (type
+            // invariant): its next thread is unreleased too, and cannot be
+            // released (nor freed) before the lock is dropped, which the
+            // borrow of `self` outlives.
             cur = unsafe { &*bindings::audit_contid_next_thread(cur.as_ptr()).cast::<Task>() };
             if ptr::eq(cur, t) {
                 return;
@@ -118,18 +131,26 @@ impl Tasklist {
         }
     }
 
-    /// The facts about `t` the rules read, stable while the lock is held.
+    /// The facts about `t` the rules read.
+    ///
+    /// Released and children are stable while `tasklist_lock` is held; the
+    /// exit flags are set by other paths at any time (under `siglock`), so
+    /// they are read once (`READ_ONCE`): a task that starts exiting just after
+    /// is registered, and its release drops the new session as any other.
     pub(crate) fn facts(&self, t: &Task) -> TaskFacts {
         let t = t.as_ptr();
-        // SAFETY: `t` is live; `thread_pid`, `flags`, `signal` and `children`
-        // change only with `tasklist_lock` held for writing or by `t` itself
-        // on its way out (which only sets exit flags, read once here); the
-        // signal struct lives as long as the task.
+        // SAFETY: `t` is live; `thread_pid` and `children` change only with
+        // `tasklist_lock` held for writing (excluded by the type invariant);
+        // the flag words are aligned `u32`s, read atomically as the writers
+        // on other CPUs expect; the signal struct lives as long as the task.
         unsafe {
+            let flags = Atomic::from_ptr(ptr::addr_of_mut!((*t).flags)).load(Relaxed);
+            let signal_flags =
+                Atomic::from_ptr(ptr::addr_of_mut!((*(*t).signal).flags)).load(Relaxed);
             TaskFacts {
                 released: (*t).thread_pid.is_null(),
-                exiting: (*t).flags & bindings::PF_EXITING != 0,
-                group_exiting: (*(*t).signal).flags & bindings::SIGNAL_GROUP_EXIT != 0,
+                exiting: flags & bindings::PF_EXITING != 0,
+                group_exiting: signal_flags & bindings::SIGNAL_GROUP_EXIT != 0,
                 has_children: !ptr::eq((*t).children.next, ptr::addr_of!((*t).children)),
             }
         }
@@ -157,7 +178,7 @@ pub(crate) struct TaskFacts {
     pub(crate) released: bool,
     /// The thread has started `do_exit()`.
     pub(crate) exiting: bool,
-    /// The whole process is exiting (a fatal signal, `exit_group()`, `execve()`'s de-thread).
+    /// The whole process is exiting (a fatal signal, `exit_group()`).
     pub(crate) group_exiting: bool,
     /// The thread has children of its own.
     pub(crate) has_children: bool,
