@@ -1,24 +1,45 @@
 #!/usr/bin/env bash
 # make check: build, lint, boot the kernel, run the KUnit and kselftest suites.
-# Fails on any failed test, a kernel splat, a guest that does not boot, or a
-# suite that ran nothing. The last line is "N passed, N failed".
+# Fails on any failed test, a kernel splat, a guest that does not boot, a
+# skipped test, or a suite that ran nothing or fewer tests than its TAP plan
+# ("1..N") announced: each KUnit suite and each kselftest binary is checked on
+# its own. The last line is "N passed, N failed", host tests included.
 set -uo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$REPO/build
 OUT=$BUILD/check.log
 
+host_pass=0
+host_fail=0
+
+# The summary line, then the exit status: 0 only with nothing failed and $1 = 0.
+finish() { # bad passed failed
+	local bad=$1 passed=$(($2 + host_pass)) failed=$(($3 + host_fail))
+	[ "$bad" = 0 ] || [ "$failed" -gt 0 ] || failed=1
+	echo "$passed passed, $failed failed"
+	[ "$bad" = 0 ] && [ "$failed" = 0 ]
+	exit
+}
+
 fail() {
 	echo "check: $*" >&2
-	echo "0 passed, 1 failed"
-	exit 1
+	finish 1 0 0
 }
 
 # The pure logic first, on the host: a broken rule fails in seconds.
 mkdir -p "$BUILD"
 CARGO_TARGET_DIR="$BUILD/cargo" cargo test --release --locked \
 	--manifest-path "$REPO/rust/host/Cargo.toml" 2>&1 | tee "$BUILD/host-tests.log"
-[ "${PIPESTATUS[0]}" = 0 ] || fail "host tests failed"
-host=$(awk '/^test result:/ { p += $4; f += $6 } END { print p + 0, f + 0 }' "$BUILD/host-tests.log")
+cargo_rc=${PIPESTATUS[0]}
+read -r host_pass host_fail host_ignored < <(awk '
+	/^test result:/ { p += $4; f += $6; i += $8 }
+	END { print p + 0, f + 0, i + 0 }' "$BUILD/host-tests.log")
+echo "check: host (cargo test) $host_pass passed, $host_fail failed, $host_ignored ignored" >&2
+# Ignored tests did not run: they count as failed, like skips below.
+host_fail=$((host_fail + host_ignored))
+[ "$cargo_rc" = 0 ] || fail "host tests failed (cargo test exit status $cargo_rc)"
+[ "$host_pass" -gt 0 ] || fail "no host test ran"
+[ "$host_ignored" = 0 ] || fail "host tests were ignored"
 
 t0=$(date +%s)
 bash "$REPO/scripts/build.sh" kernel || fail "kernel build failed"
@@ -26,39 +47,108 @@ bash "$REPO/scripts/build.sh" selftests || fail "selftest build failed"
 t1=$(date +%s)
 bash "$REPO/scripts/lint.sh" || fail "lint failed"
 
-"$REPO/qemu/vm" -- "$REPO/qemu/guest-check" "$BUILD/selftests/audit_contid_test" \
-	"$BUILD/selftests/hostile_test" "$BUILD/selftests/audit_records_test" \
-	"$REPO/selftests/audit_contid/auditd_e2e.sh" | tee "$OUT"
+kselftests=("$BUILD/selftests/audit_contid_test" "$BUILD/selftests/hostile_test"
+	    "$BUILD/selftests/audit_records_test" "$REPO/selftests/audit_contid/auditd_e2e.sh")
+"$REPO/qemu/vm" -- "$REPO/qemu/guest-check" "${kselftests[@]}" | tee "$OUT"
 vmrc=${PIPESTATUS[0]}
 t2=$(date +%s)
 
-# Split the guest output into its KUnit and kselftest parts and count test
-# cases: KUnit cases are the indented "ok N" lines inside a suite; kselftest
-# cases are top-level "ok N"/"not ok N" lines; "# SKIP" is neither pass nor fail.
-count() { # section pattern
-	awk -v sec="$1" -v pat="$2" '
-		/^# kunit: /     { cur = "kunit" }
-		/^# kselftest: / { cur = "kselftest" }
-		cur == sec && $0 ~ pat { n++ }
-		END { print n + 0 }' "$OUT"
+# One line per suite: "<kind> <name> <plan> <ran> <passed> <failed> <skipped>".
+# The guest output is split at "# kunit: NAME" and "# kselftest: NAME".
+# KUnit: the plan is the first indented "1..N" (the suite's, under its
+# "# Subtest:"); its cases are the "ok"/"not ok" lines at exactly that
+# indentation (deeper ones are parameters); a "not ok" suite line with no
+# failed case counts as one failure. kselftest: the plan and the cases are the top-level
+# "1..N" and "ok"/"not ok" lines. "# SKIP" is a skip, never a pass.
+# plan is -1 when none was printed.
+suites() {
+	awk '
+	function flush() {
+		if (kind == "")
+			return
+		if (suite_failed && !fail)
+			fail = 1
+		print kind, name, plan, ran, pass, fail, skip
+	}
+	function start(k, n) {
+		flush()
+		kind = k; name = n; plan = -1; indent = ""
+		ran = pass = fail = skip = suite_failed = 0
+	}
+	/^# kunit: /     { start("kunit", $3); next }
+	/^# kselftest: / { start("kselftest", $3); next }
+	kind == "kunit" && plan < 0 && /^[ \t]+1\.\.[0-9]+[ \t]*$/ {
+		match($0, /^[ \t]+/)
+		indent = substr($0, 1, RLENGTH)
+		plan = $1; sub(/^1\.\./, "", plan); plan += 0
+		next
+	}
+	kind == "kunit" && plan >= 0 && substr($0, 1, length(indent)) == indent {
+		rest = substr($0, length(indent) + 1)
+		if (rest ~ /^(not )?ok [0-9]+/) {
+			ran++
+			if (rest ~ /^not ok /) fail++
+			else if (rest ~ /# SKIP/) skip++
+			else pass++
+		}
+		next
+	}
+	kind == "kunit" && /^not ok [0-9]+ / { suite_failed = 1; next }
+	kind == "kselftest" && plan < 0 && /^1\.\.[0-9]+[ \t]*$/ {
+		plan = substr($1, 4) + 0
+		next
+	}
+	kind == "kselftest" && /^(not )?ok [0-9]+/ {
+		ran++
+		if (/^not ok /) fail++
+		else if (/# SKIP/) skip++
+		else pass++
+	}
+	END { flush() }' "$OUT"
 }
-ku_pass=$(count kunit '^[ \t]+ok [0-9]+ ')
-ku_fail=$(count kunit '^[ \t]+not ok [0-9]+ ')
-ks_pass=$(count kselftest '^ok [0-9]+ [^#]*$')
-ks_skip=$(count kselftest '^ok [0-9]+ .*# SKIP')
-ks_fail=$(count kselftest '^not ok [0-9]+ ')
-passed=$((ku_pass + ks_pass))
-failed=$((ku_fail + ks_fail))
 
-echo "check: host (cargo test) ${host% *} passed, ${host#* } failed" >&2
-echo "check: KUnit $ku_pass passed, $ku_fail failed; kselftest $ks_pass passed, $ks_fail failed, $ks_skip skipped" >&2
-echo "check: build $((t1 - t0))s, boot+tests $((t2 - t1))s" >&2
 bad=0
+passed=0
+failed=0
+seen=" "
+while read -r kind name plan ran pass nfail skip; do
+	seen+="$kind:$name "
+	echo "check: $kind $name: plan $plan, ran $ran: $pass passed, $nfail failed, $skip skipped" >&2
+	passed=$((passed + pass))
+	failed=$((failed + nfail + skip))
+	if [ "$ran" = 0 ]; then
+		echo "check: $kind $name ran nothing" >&2
+		bad=1
+	fi
+	if [ "$plan" -lt 0 ]; then
+		echo "check: $kind $name printed no TAP plan" >&2
+		bad=1
+	elif [ "$ran" -lt "$plan" ]; then
+		echo "check: $kind $name ran $ran of the $plan tests of its plan" >&2
+		failed=$((failed + plan - ran))
+	elif [ "$ran" -gt "$plan" ]; then
+		echo "check: $kind $name ran $ran tests, more than the $plan of its plan" >&2
+		bad=1
+	fi
+	[ "$skip" = 0 ] || { echo "check: $kind $name skipped $skip tests" >&2; bad=1; }
+done < <(suites)
+
+# Every suite that should have run did: each kselftest given to the guest,
+# and each KUnit suite declared in rust/ (kunit_tests(NAME)).
+for t in "${kselftests[@]}"; do
+	case $seen in
+	*" kselftest:$(basename "$t") "*) ;;
+	*) echo "check: kselftest $(basename "$t") did not run" >&2; bad=1 ;;
+	esac
+done
+for s in $(grep -rhoE 'kunit_tests\([A-Za-z0-9_]+\)' "$REPO/rust" --include='*.rs' \
+	   --exclude-dir=host | sed 's/.*(\(.*\))/\1/' | sort -u); do
+	case $seen in
+	*" kunit:$s "*) ;;
+	*) echo "check: KUnit suite $s did not run" >&2; bad=1 ;;
+	esac
+done
+
+echo "check: build $((t1 - t0))s, boot+tests $((t2 - t1))s" >&2
 [ "$vmrc" = 0 ] || { echo "check: guest exit status $vmrc (console: $BUILD/console.log)" >&2; bad=1; }
-[ "$ku_pass" -gt 0 ] || { echo "check: no KUnit test ran" >&2; bad=1; }
-[ "$ks_pass" -gt 0 ] || { echo "check: no kselftest ran" >&2; bad=1; }
-[ "$ks_skip" = 0 ] || { echo "check: kselftests were skipped" >&2; bad=1; }
-[ "$failed" = 0 ] || bad=1
-[ $bad = 0 ] || [ "$failed" -gt 0 ] || failed=1
-echo "$passed passed, $failed failed"
-[ $bad = 0 ]
+finish "$bad" "$passed" "$failed"

@@ -6,10 +6,16 @@
 
 use std::vec::Vec;
 
+/// The longest write the contract accepts (docs/admin-guide.rst, rule 2): a
+/// longer write is refused with EINVAL whatever it holds. Every accepted form
+/// fits with its newline: 39 decimal digits and a newline is the longest.
+pub const MAX_WRITE: usize = 40;
+
 /// The contract, read literally: one ID in one of three forms, at most one
-/// trailing newline, nothing else, not zero, and no longer than 40 bytes.
+/// trailing newline, nothing else, not zero, and no longer than
+/// [`MAX_WRITE`] bytes (so leading zeros are accepted only within that).
 pub fn oracle(input: &[u8]) -> Option<u128> {
-    if input.len() > 40 {
+    if input.len() > MAX_WRITE {
         return None;
     }
     let s = std::str::from_utf8(input).ok()?;
@@ -35,4 +41,3 @@ pub fn oracle(input: &[u8]) -> Option<u128> {
     };
     (v != 0).then_some(v)
 }
-

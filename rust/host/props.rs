@@ -8,7 +8,7 @@ use std::{format, string::String, vec::Vec};
 
 use crate::{
     id::{parse, ChainText, ContainerId, MAX_DEPTH, UUID_LEN},
-    oracle::oracle,
+    oracle::{oracle, MAX_WRITE},
 };
 
 fn uuid(v: u128) -> String {
@@ -84,5 +84,36 @@ proptest! {
         };
         let text = ChainText::new(&chain);
         prop_assert_eq!(text.as_bytes(), want.as_bytes());
+    }
+}
+
+/// Rule 2 of the contract: a write longer than 40 bytes is refused; every
+/// accepted form fits in 40 bytes with its newline (the 39-digit decimal
+/// maximum and a newline is the longest), so leading zeros are accepted only
+/// within that length.
+#[test]
+fn writes_longer_than_40_bytes_are_refused_and_every_form_fits() {
+    assert_eq!(MAX_WRITE, 40);
+    let longest = [
+        format!("{}\n", u128::MAX),
+        format!("0x{:x}\n", u128::MAX),
+        format!("{}\n", uuid(u128::MAX)),
+    ];
+    for f in &longest {
+        assert!(f.len() <= MAX_WRITE, "{f:?}");
+        assert_eq!(parse(f.as_bytes()).ok(), ContainerId::new(u128::MAX), "{f:?}");
+    }
+    assert_eq!(longest[0].len(), MAX_WRITE);
+    for (text, accepted) in [
+        (format!("{:0>40}", 42), true),
+        (format!("{:0>39}\n", 42), true),
+        (format!("{:0>41}", 42), false),
+        (format!("{:0>40}\n", 42), false),
+        (format!("0x{:0>32}\n", "2a"), true),
+        (format!("0x{:0>33}", "2a"), false),
+    ] {
+        let want = if accepted { ContainerId::new(42) } else { None };
+        assert_eq!(parse(text.as_bytes()).ok(), want, "{text:?}");
+        assert_eq!(oracle(text.as_bytes()), want.map(|_| 42), "{text:?}");
     }
 }

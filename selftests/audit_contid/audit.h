@@ -36,6 +36,7 @@ struct auditd {
 	int n;
 	unsigned int rules[8];
 	int nrules;
+	int lost;	/* records lost on our side since rec was last emptied */
 };
 
 static inline int audit_send(int fd, int type, const void *data, size_t len)
@@ -189,7 +190,12 @@ static inline void auditd_stop(struct auditd *d)
 	free(d->rec);
 }
 
-/* Collects records until @ms milliseconds pass without one. */
+/*
+ * Collects records until @ms milliseconds pass without one. Records lost on
+ * our side (the socket overran, or more than MAX_RECORDS came) are counted in
+ * d->lost, and every query below then dies: a test must not look for a record,
+ * or for its absence, in an incomplete log. Other receive errors die at once.
+ */
 static inline void auditd_collect(struct auditd *d, int ms)
 {
 	struct {
@@ -203,8 +209,20 @@ static inline void auditd_collect(struct auditd *d, int ms)
 
 	while (poll(&p, 1, ms) > 0) {
 		n = recv(d->fd, &m, sizeof(m) - 1, MSG_DONTWAIT);
-		if (n <= (ssize_t)NLMSG_HDRLEN || d->n >= MAX_RECORDS)
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
+		if (n < 0 && errno == ENOBUFS) {
+			d->lost++;
+			continue;
+		}
+		if (n < 0)
+			die("receiving audit records", errno);
+		if (n <= (ssize_t)NLMSG_HDRLEN)
+			continue;
+		if (d->n >= MAX_RECORDS) {
+			d->lost++;
+			continue;
+		}
 		r = &d->rec[d->n];
 		r->type = m.h.nlmsg_type;
 		n -= NLMSG_HDRLEN;
@@ -213,6 +231,20 @@ static inline void auditd_collect(struct auditd *d, int ms)
 		if (sscanf(r->text, "audit(%lu.%lu:%u)", &sec, &msec, &r->serial) == 3)
 			d->n++;
 	}
+}
+
+/* Forgets the records collected so far (and whether any were lost). */
+static inline void auditd_forget(struct auditd *d)
+{
+	d->n = 0;
+	d->lost = 0;
+}
+
+/* Every query starts here: the log it reads must be complete. */
+static inline void records_complete(const struct auditd *d)
+{
+	if (d->lost)
+		die("audit records were lost: the log cannot be searched", ENOBUFS);
 }
 
 /* Whether @r is of @type and its text contains every one of @needles. */
@@ -233,6 +265,7 @@ static inline struct record *find(struct auditd *d, int type, const char *const 
 {
 	int i;
 
+	records_complete(d);
 	for (i = 0; i < d->n; i++)
 		if (matches(&d->rec[i], type, needles))
 			return &d->rec[i];
@@ -243,6 +276,7 @@ static inline int count(struct auditd *d, int type, const char *const *needles)
 {
 	int i, n = 0;
 
+	records_complete(d);
 	for (i = 0; i < d->n; i++)
 		n += matches(&d->rec[i], type, needles);
 	return n;
@@ -253,6 +287,7 @@ static inline struct record *in_event(struct auditd *d, int type, unsigned int s
 {
 	int i;
 
+	records_complete(d);
 	for (i = 0; i < d->n; i++)
 		if (d->rec[i].type == type && d->rec[i].serial == serial)
 			return &d->rec[i];

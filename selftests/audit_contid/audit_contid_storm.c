@@ -4,7 +4,7 @@
  * inside containers, register, join and nest children (processes and thread
  * groups), and read other tasks' proc files and the debugfs listing. Every
  * write must succeed or fail with one of the contract's errnos. Afterwards
- * every task is gone and the listing must be empty.
+ * every task is gone and the listing must be readable and empty.
  *
  *   audit_contid_storm [SECONDS [WORKERS]]     default 60 s, 4 workers
  */
@@ -147,22 +147,33 @@ int main(int argc, char **argv)
 		if (!WIFEXITED(st) || WEXITSTATUS(st))
 			__sync_fetch_and_add(failures, 1);
 
-	/* Orphans were reparented to init; give them a moment to be reaped. */
+	/*
+	 * Orphans were reparented to init; give them a moment to be reaped. A
+	 * listing that cannot be read proves nothing: that fails too.
+	 */
 	for (i = 0; i < 100; i++) {
 		char line[CHAIN_MAX + 64];
 		FILE *f = fopen(CONTAINERS, "r");
 
-		listed = 0;
-		if (!f)
+		if (!f) {
+			fprintf(stderr, "storm: cannot read %s: %s\n", CONTAINERS, strerror(errno));
+			listed = -1;
 			break;
+		}
+		listed = 0;
 		while (fgets(line, sizeof(line), f))
 			listed++;
+		if (ferror(f)) {
+			fprintf(stderr, "storm: error reading %s\n", CONTAINERS);
+			listed = -1;
+		}
 		fclose(f);
-		if (!listed)
+		if (listed <= 0)
 			break;
 		usleep(100000);
 	}
-	printf("storm: %d s, %d workers, %d unexpected results, %d containers left\n",
-	       seconds, workers, LOAD(*failures), listed);
+	printf("storm: %d s, %d workers, %d unexpected results, %d containers left%s\n",
+	       seconds, workers, LOAD(*failures), listed,
+	       listed < 0 ? " (listing unreadable)" : "");
 	return LOAD(*failures) || listed ? 1 : 0;
 }

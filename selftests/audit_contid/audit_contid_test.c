@@ -13,12 +13,37 @@
 
 static char chain_buf[CHAIN_MAX], chain_buf2[CHAIN_MAX];
 
-/* ---- the rules, one per errno, each reached in the contract's order ---- */
+/*
+ * ---- the rules, one per errno, each reached in the contract's order ----
+ *
+ * Every refused write goes through write_refused() and friends (common.h),
+ * which compare the target's chain and session and the whole container
+ * listing before and after: a refusal changes nothing, or the errno becomes
+ * CHANGED.
+ */
+
+/* Writes "0x<id>\n" through @fd, checking that a refusal changes nothing. */
+static int id_refused_fd(int fd, pid_t pid, unsigned long long id)
+{
+	char s[40];
+
+	sprintf(s, "0x%llx\n", id);
+	return refused_fd(fd, pid, 0, s, strlen(s));
+}
+
+/* As set_refused(), through the file of thread @tid of @pid. */
+static int set_refused_tid(pid_t pid, pid_t tid, unsigned long long id)
+{
+	char s[40];
+
+	sprintf(s, "0x%llx\n", id);
+	return write_refused(pid, tid, s, strlen(s));
+}
 
 static int write_own_valid_id(void *arg)
 {
 	(void)arg;
-	return set_contid(getpid(), test_id(0));
+	return set_refused(getpid(), test_id(0));
 }
 
 static int drop_cap_then_write(void *arg)
@@ -29,11 +54,11 @@ static int drop_cap_then_write(void *arg)
 	if (err)
 		return 100;
 	/* Own task and another task alike: the capability comes first. */
-	if (set_contid(getpid(), test_id(0)) != EPERM)
+	if (set_refused(getpid(), test_id(0)) != EPERM)
 		return 101;
-	if (write_contid(getpid(), 0, "0\n", 2) != EPERM)
+	if (write_refused(getpid(), 0, "0\n", 2) != EPERM)
 		return 102;
-	return set_contid(k->pid, test_id(0));
+	return set_refused(k->pid, test_id(0));
 }
 
 TEST(rule1_no_capability_is_eperm_before_anything_else)
@@ -59,13 +84,173 @@ static int userns_root_writes(void *arg)
 
 TEST(rule1_root_of_new_user_namespace_is_eperm)
 {
+	static struct state before, after;
 	struct kid k;
 
 	if (unsupported())
 		SKIP(return, "%s", unsupported());
 	kid_start(&k);
+	/* The writer cannot read the listing from its namespace: compare here. */
+	state_of(k.pid, 0, &before);
 	ASSERT_EQ(EPERM, in_child(userns_root_writes, &k));
+	state_of(k.pid, 0, &after);
+	EXPECT_TRUE(state_same(&before, &after));
 	EXPECT_STREQ(UNSET, contid_of(k.pid, 0, chain_buf));
+	kid_stop(&k);
+}
+
+/* Sends @fd over a unix socket. */
+static int send_fd(int sock, int fd)
+{
+	char c = 'f', cbuf[CMSG_SPACE(sizeof(int))] = {};
+	struct iovec iov = { &c, 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &m, 0) == 1 ? 0 : -1;
+}
+
+/* Receives a descriptor sent with send_fd(); -1 if none came. */
+static int recv_fd(int sock)
+{
+	char c, cbuf[CMSG_SPACE(sizeof(int))] = {};
+	struct iovec iov = { &c, 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+	int fd;
+
+	if (recvmsg(sock, &m, 0) != 1)
+		return -1;
+	cm = CMSG_FIRSTHDR(&m);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+struct deputy {
+	pid_t target;
+	int sock;
+};
+
+/* An opener without CAP_AUDIT_CONTROL hands its open file over. */
+static int open_unprivileged_and_send(void *arg)
+{
+	struct deputy *d = arg;
+	char path[64];
+	int fd;
+
+	if (drop_audit_control())
+		return 100;
+	sprintf(path, "/proc/%d/audit_containerid", d->target);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return 101;
+	return send_fd(d->sock, fd) ? 102 : 0;
+}
+
+TEST(rule1_file_opened_without_capability_is_eperm_for_a_capable_writer)
+{
+	struct deputy d;
+	struct kid k;
+	int sv[2], fd;
+
+	if (unsupported())
+		SKIP(return, "%s", unsupported());
+	kid_start(&k);
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	d = (struct deputy){ k.pid, sv[1] };
+	ASSERT_EQ(0, in_child(open_unprivileged_and_send, &d));
+	fd = recv_fd(sv[0]);
+	ASSERT_LE(0, fd);
+	/* We hold the capability; the file's opener did not. */
+	EXPECT_EQ(EPERM, id_refused_fd(fd, k.pid, test_id(0)));
+	close(fd);
+	close(sv[0]);
+	close(sv[1]);
+	EXPECT_STREQ(UNSET, contid_of(k.pid, 0, chain_buf));
+	/* Positive control: through a file we opened ourselves. */
+	EXPECT_EQ(0, set_contid(k.pid, test_id(0)));
+	kid_stop(&k);
+}
+
+/* Sets whether CAP_AUDIT_CONTROL is in our effective set (it stays permitted). */
+static int audit_control_effective(bool on)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct c[2];
+	int i = CAP_TO_INDEX(CAP_AUDIT_CONTROL);
+
+	if (syscall(SYS_capget, &h, c))
+		return errno;
+	if (on)
+		c[i].effective |= CAP_TO_MASK(CAP_AUDIT_CONTROL);
+	else
+		c[i].effective &= ~CAP_TO_MASK(CAP_AUDIT_CONTROL);
+	return syscall(SYS_capset, &h, c) ? errno : 0;
+}
+
+TEST(rule1_file_opened_while_capability_not_effective_is_eperm)
+{
+	char path[64];
+	struct kid k;
+	int fd;
+
+	if (unsupported())
+		SKIP(return, "%s", unsupported());
+	kid_start(&k);
+	sprintf(path, "/proc/%d/audit_containerid", k.pid);
+	/* One process: opens without the capability effective, writes with it. */
+	ASSERT_EQ(0, audit_control_effective(false));
+	fd = open(path, O_WRONLY);
+	ASSERT_EQ(0, audit_control_effective(true));
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(EPERM, id_refused_fd(fd, k.pid, test_id(0)));
+	close(fd);
+	EXPECT_STREQ(UNSET, contid_of(k.pid, 0, chain_buf));
+	/* Positive control: through a file opened with it effective. */
+	EXPECT_EQ(0, set_contid(k.pid, test_id(0)));
+	kid_stop(&k);
+}
+
+struct inherited {
+	pid_t target;
+	int fd;
+};
+
+static int drop_cap_then_write_inherited(void *arg)
+{
+	struct inherited *in = arg;
+
+	if (drop_audit_control())
+		return 100;
+	return id_refused_fd(in->fd, in->target, test_id(0));
+}
+
+TEST(rule1_file_opened_with_capability_written_without_it_is_eperm)
+{
+	struct inherited in;
+	char path[64];
+	struct kid k;
+
+	if (unsupported())
+		SKIP(return, "%s", unsupported());
+	kid_start(&k);
+	sprintf(path, "/proc/%d/audit_containerid", k.pid);
+	in.target = k.pid;
+	in.fd = open(path, O_WRONLY);
+	ASSERT_LE(0, in.fd);
+	EXPECT_EQ(EPERM, in_child(drop_cap_then_write_inherited, &in));
+	EXPECT_STREQ(UNSET, contid_of(k.pid, 0, chain_buf));
+	/* Positive control: the same open file, written by its capable opener. */
+	EXPECT_EQ(0, id_refused_fd(in.fd, k.pid, test_id(0)));
+	close(in.fd);
 	kid_stop(&k);
 }
 
@@ -73,8 +258,8 @@ TEST(rule2_nil_id_is_einval_before_own_task_check)
 {
 	if (unsupported())
 		SKIP(return, "%s", unsupported());
-	EXPECT_EQ(EINVAL, write_contid(getpid(), 0, "0\n", 2));
-	EXPECT_EQ(EINVAL, write_contid(getpid(), 0, "junk", 4));
+	EXPECT_EQ(EINVAL, write_refused(getpid(), 0, "0\n", 2));
+	EXPECT_EQ(EINVAL, write_refused(getpid(), 0, "junk", 4));
 	EXPECT_STREQ(UNSET, contid_of(getpid(), 0, chain_buf));
 }
 
@@ -97,16 +282,68 @@ TEST(rule3_own_process_is_eperm)
 	if (unsupported())
 		SKIP(return, "%s", unsupported());
 	EXPECT_EQ(EPERM, in_child(write_own_valid_id, NULL));
-	EXPECT_EQ(EPERM, set_contid(getpid(), test_id(0)));
+	EXPECT_EQ(EPERM, set_refused(getpid(), test_id(0)));
 	/* Through another thread's file of our own process too. */
 	ASSERT_EQ(0, pthread_create(&th, NULL, park, sh));
 	ASSERT_TRUE(wait_for(&sh->ready, 10));
-	EXPECT_EQ(EPERM, write_contid(getpid(), LOAD(sh->tids[0]), "0x1\n", 4));
+	EXPECT_EQ(EPERM, write_refused(getpid(), LOAD(sh->tids[0]), "0x1\n", 4));
 	STORE(sh->release, 1);
 	pthread_join(th, NULL);
 	/* Kernel threads are never registered: kthreadd is pid 2. */
-	EXPECT_EQ(EPERM, set_contid(2, test_id(0)));
+	EXPECT_EQ(EPERM, set_refused(2, test_id(0)));
 	EXPECT_STREQ(UNSET, contid_of(2, 0, chain_buf));
+}
+
+/* In a process whose leader has exited: waits for it, then writes its file. */
+static void *write_to_zombie_leader(void *arg)
+{
+	struct shared *sh = arg;
+	pid_t tgid = getpid();
+	char stat[512];
+	int i;
+
+	for (i = 0; i < 10000; i++) {
+		if (!read_proc(tgid, tgid, "stat", stat, sizeof(stat)) && strstr(stat, ") Z "))
+			break;
+		usleep(1000);
+	}
+	if (i == 10000)
+		_exit(200);
+	STORE(sh->ready, 1);
+	while (!LOAD(sh->start))
+		usleep(1000);
+	/* Own process (3) and exiting (4): 3 comes first. Ends the whole group. */
+	_exit(set_refused_tid(tgid, tgid, test_id(1)));
+}
+
+static int leader_exits_first(void *arg)
+{
+	pthread_t th;
+
+	if (pthread_create(&th, NULL, write_to_zombie_leader, arg))
+		return 100;
+	syscall(SYS_exit, 0);	/* the main thread only */
+	return 101;
+}
+
+TEST(order3_own_process_before_exiting_is_eperm)
+{
+	struct shared *sh = shared_new();
+	pid_t pid;
+	int st;
+
+	if (unsupported())
+		SKIP(return, "%s", unsupported());
+	pid = fork();
+	if (pid == 0)
+		_exit(leader_exits_first(sh));
+	ASSERT_TRUE(wait_for(&sh->ready, 20));
+	/* Condition 4 holds: from outside the process, the leader is exiting. */
+	EXPECT_EQ(ESRCH, set_refused_tid(pid, pid, test_id(0)));
+	STORE(sh->start, 1);
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	ASSERT_TRUE(WIFEXITED(st));
+	EXPECT_EQ(EPERM, WEXITSTATUS(st));
 }
 
 TEST(rule4_exiting_or_gone_target_is_esrch)
@@ -123,14 +360,13 @@ TEST(rule4_exiting_or_gone_target_is_esrch)
 		_exit(0);
 	/* A zombie is exiting: its file still exists but it cannot be registered. */
 	ASSERT_EQ(0, waitid(P_PID, pid, &info, WEXITED | WNOWAIT));
-	EXPECT_EQ(ESRCH, set_contid(pid, test_id(0)));
+	EXPECT_EQ(ESRCH, set_refused(pid, test_id(0)));
 	sprintf(path, "/proc/%d/audit_containerid", pid);
 	fd = open(path, O_WRONLY);
 	ASSERT_LE(0, fd);
-	/* Reaped while the file is open: gone. */
+	/* Reaped while the file is open: gone (only the listing can be compared). */
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
-	EXPECT_EQ(-1, write(fd, "0x1\n", 4));
-	EXPECT_EQ(ESRCH, errno);
+	EXPECT_EQ(ESRCH, refused_fd(fd, 0, 0, "0x1\n", 4));
 	close(fd);
 }
 
@@ -142,11 +378,11 @@ struct scope_args {
 static int writer_in_a(void *arg)
 {
 	struct scope_args *a = arg;
-	int err = set_contid(a->outside, a->id);
+	int err = set_refused(a->outside, a->id);
 
 	if (err != EXDEV)
 		return 100 + err;
-	return set_contid(a->sibling, a->id);
+	return set_refused(a->sibling, a->id);
 }
 
 TEST(rule5_target_outside_writer_container_is_exdev)
@@ -173,56 +409,215 @@ TEST(rule5_target_outside_writer_container_is_exdev)
 	kid_stop(&sibling);
 }
 
-static int kid_with_child(int ready)
+/* The writer in A: a zombie outside A is ESRCH; a live task outside A, EXDEV. */
+static int writer_in_a_to_zombie(void *arg)
 {
-	pid_t c = fork();
+	struct scope_args *a = arg;
+	int err = set_refused(a->sibling, a->id);
 
-	if (c == 0) {
-		pause();
+	if (err != EXDEV)
+		return 100 + err;
+	return set_refused(a->outside, a->id);
+}
+
+TEST(order4_exiting_before_out_of_scope_is_esrch)
+{
+	struct scope_args a;
+	struct kid live;
+	siginfo_t info;
+	struct agent w;
+	pid_t zombie;
+
+	if (unsupported())
+		SKIP(return, "%s", unsupported());
+	kid_start(&live);
+	zombie = fork();
+	if (zombie == 0)
 		_exit(0);
-	}
-	if (write(ready, &c, sizeof(c)) != sizeof(c))
-		return 1;
-	pause();
-	return 0;
+	ASSERT_EQ(0, waitid(P_PID, zombie, &info, WEXITED | WNOWAIT));
+	a = (struct scope_args){ zombie, live.pid, test_id(1) };
+	agent_start(&w, writer_in_a_to_zombie, &a);
+	ASSERT_EQ(0, set_contid(w.pid, test_id(0)));
+	EXPECT_EQ(ESRCH, agent_finish(&w));
+	ASSERT_EQ(zombie, waitpid(zombie, NULL, 0));
+	kid_stop(&live);
+}
+
+static int writer_in_a_to_deeper_outside(void *arg)
+{
+	struct scope_args *a = arg;
+
+	return set_refused(a->outside, a->id);
+}
+
+TEST(order5_out_of_scope_before_already_registered_is_exdev)
+{
+	struct shared *sh = shared_new();
+	char want[CHAIN_MAX] = "";
+	unsigned long long ids[2];
+	struct scope_args a;
+	struct agent w;
+	pid_t top;
+	int st;
+
+	if (unsupported())
+		SKIP(return, "%s", unsupported());
+	ids[0] = test_id(1);
+	ids[1] = test_id(2);
+	/* The target is in X/Y: outside A, and its chain is longer than A's. */
+	top = fork();
+	if (top == 0)
+		_exit(descend(sh, 0, 2, ids));
+	ASSERT_TRUE(wait_for(&sh->ready, 30));
+	ASSERT_EQ(0, LOAD(sh->err[1]));
+	chain_add(want, ids[0]);
+	chain_add(want, ids[1]);
+	strcat(want, "\n");
+	ASSERT_STREQ(want, contid_of(LOAD(sh->pid), 0, chain_buf));
+	a = (struct scope_args){ .outside = LOAD(sh->pid), .id = test_id(3) };
+	agent_start(&w, writer_in_a_to_deeper_outside, &a);
+	ASSERT_EQ(0, set_contid(w.pid, test_id(0)));
+	EXPECT_EQ(EXDEV, agent_finish(&w));
+	EXPECT_STREQ(want, contid_of(LOAD(sh->pid), 0, chain_buf));
+	STORE(sh->release, 1);
+	waitpid(top, &st, 0);
+	EXPECT_EQ(0, WEXITSTATUS(st));
 }
 
 TEST(rule6_registered_target_is_ealready_before_children_check)
 {
-	struct kid k;
 	char before[CHAIN_MAX];
 	unsigned long long s;
+	struct parent p;
 
 	if (unsupported())
 		SKIP(return, "%s", unsupported());
-	kid_start(&k);
-	ASSERT_EQ(0, set_contid(k.pid, test_id(0)));
-	contid_of(k.pid, 0, before);
-	s = session_of(k.pid, 0);
-	EXPECT_EQ(EALREADY, set_contid(k.pid, test_id(1)));
-	EXPECT_EQ(EALREADY, set_contid(k.pid, test_id(0)));
-	EXPECT_STREQ(before, contid_of(k.pid, 0, chain_buf));
-	EXPECT_EQ(s, session_of(k.pid, 0));
-	kid_stop(&k);
+	parent_start(&p, false);
+	ASSERT_EQ(0, set_contid(p.pid, test_id(0)));
+	contid_of(p.pid, 0, before);
+	s = session_of(p.pid, 0);
+	/* Registered (6) and with a child (7): 6 comes first. */
+	ASSERT_LT(0, parent_fork(&p));
+	EXPECT_EQ(EALREADY, set_refused(p.pid, test_id(1)));
+	EXPECT_EQ(EALREADY, set_refused(p.pid, test_id(0)));
+	EXPECT_STREQ(before, contid_of(p.pid, 0, chain_buf));
+	EXPECT_EQ(s, session_of(p.pid, 0));
+	parent_stop(&p);
 }
 
 TEST(rule7_target_with_children_is_ebusy)
 {
-	pid_t pid, grandchild;
-	int p[2], st;
+	struct parent p;
 
 	if (unsupported())
 		SKIP(return, "%s", unsupported());
-	ASSERT_EQ(0, pipe(p));
-	pid = fork();
-	if (pid == 0)
-		_exit(kid_with_child(p[1]));
-	ASSERT_EQ((ssize_t)sizeof(grandchild), read(p[0], &grandchild, sizeof(grandchild)));
-	EXPECT_EQ(EBUSY, set_contid(pid, test_id(0)));
-	EXPECT_STREQ(UNSET, contid_of(pid, 0, chain_buf));
-	kill(grandchild, SIGKILL);
-	kill(pid, SIGKILL);
-	waitpid(pid, &st, 0);
+	parent_start(&p, false);
+	ASSERT_LT(0, parent_fork(&p));
+	EXPECT_EQ(EBUSY, set_refused(p.pid, test_id(0)));
+	EXPECT_STREQ(UNSET, contid_of(p.pid, 0, chain_buf));
+	/* Positive control: once the child is reaped, the same write succeeds. */
+	parent_reap(&p);
+	EXPECT_EQ(0, set_contid(p.pid, test_id(0)));
+	parent_stop(&p);
+}
+
+TEST(rule7_child_of_a_non_leader_thread_is_ebusy)
+{
+	struct parent p;
+
+	if (unsupported())
+		SKIP(return, "%s", unsupported());
+	/* Only the second thread forks: the leader itself has no child. */
+	parent_start(&p, true);
+	ASSERT_NE(p.pid, p.tid);
+	ASSERT_LT(0, parent_fork(&p));
+	EXPECT_EQ(EBUSY, set_refused(p.pid, test_id(0)));
+	EXPECT_EQ(EBUSY, set_refused_tid(p.pid, p.pid, test_id(0)));
+	EXPECT_EQ(EBUSY, set_refused_tid(p.pid, p.tid, test_id(0)));
+	EXPECT_STREQ(UNSET, contid_of(p.pid, 0, chain_buf));
+	parent_reap(&p);
+	EXPECT_EQ(0, set_contid(p.pid, test_id(0)));
+	parent_stop(&p);
+}
+
+/* At depth 8: a target with a child (7) whose chain would be 9 deep (8). */
+static int deep_writer_busy_target(void *arg)
+{
+	struct shared *sh = arg;
+	struct parent p;
+
+	parent_start(&p, false);
+	if (parent_fork(&p) <= 0)
+		return 100;
+	STORE(sh->err[MAX_DEPTH], set_refused(p.pid, test_id(20)));
+	/* Condition 8 alone, once the child is gone. */
+	parent_reap(&p);
+	STORE(sh->err[MAX_DEPTH + 1], set_refused(p.pid, test_id(20)));
+	parent_stop(&p);
+	return 0;
+}
+
+TEST(order7_children_before_too_deep_is_ebusy)
+{
+	unsigned long long ids[MAX_DEPTH];
+	struct shared *sh = shared_new();
+	int i, st;
+	pid_t top;
+
+	if (unsupported())
+		SKIP(return, "%s", unsupported());
+	for (i = 0; i < MAX_DEPTH; i++)
+		ids[i] = test_id(i);
+	top = fork();
+	if (top == 0)
+		_exit(descend_run(sh, 0, MAX_DEPTH, ids, deep_writer_busy_target, sh));
+	ASSERT_EQ(top, waitpid(top, &st, 0));
+	for (i = 0; i < MAX_DEPTH; i++)
+		ASSERT_EQ(0, LOAD(sh->err[i]));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	EXPECT_EQ(EBUSY, LOAD(sh->err[MAX_DEPTH]));
+	EXPECT_EQ(EMLINK, LOAD(sh->err[MAX_DEPTH + 1]));
+}
+
+/* At depth 8: an ID live elsewhere (9) in a chain 9 deep (8). */
+static int deep_writer_live_id(void *arg)
+{
+	struct shared *sh = arg;
+	struct kid t;
+
+	kid_start(&t);
+	STORE(sh->err[MAX_DEPTH], set_refused(t.pid, test_id(30)));
+	kid_stop(&t);
+	return 0;
+}
+
+TEST(order8_too_deep_before_id_in_use_is_emlink)
+{
+	unsigned long long ids[MAX_DEPTH];
+	struct shared *sh = shared_new();
+	char top_chain[CHAIN_MAX] = "";
+	struct kid holder;
+	int i, st;
+	pid_t top;
+
+	if (unsupported())
+		SKIP(return, "%s", unsupported());
+	/* test_id(30) is live at top level, not under the writer's container. */
+	kid_start(&holder);
+	ASSERT_EQ(0, set_contid(holder.pid, test_id(30)));
+	chain_add(top_chain, test_id(30));
+	ASSERT_EQ(1, debugfs_lookup(top_chain, NULL, NULL));
+	for (i = 0; i < MAX_DEPTH; i++)
+		ids[i] = test_id(i);
+	top = fork();
+	if (top == 0)
+		_exit(descend_run(sh, 0, MAX_DEPTH, ids, deep_writer_live_id, sh));
+	ASSERT_EQ(top, waitpid(top, &st, 0));
+	for (i = 0; i < MAX_DEPTH; i++)
+		ASSERT_EQ(0, LOAD(sh->err[i]));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	EXPECT_EQ(EMLINK, LOAD(sh->err[MAX_DEPTH]));
+	kid_stop(&holder);
 }
 
 TEST(rule8_ninth_level_is_emlink_eighth_works)
@@ -254,7 +649,7 @@ static int nest_existing_id(void *arg)
 	int err;
 
 	kid_start(&t);
-	err = set_contid(t.pid, *id);
+	err = set_refused(t.pid, *id);
 	kid_stop(&t);
 	return err;
 }
@@ -273,6 +668,62 @@ TEST(rule9_id_live_under_other_parent_is_eexist)
 	agent_start(&w, nest_existing_id, &x);
 	ASSERT_EQ(0, set_contid(w.pid, test_id(0)));
 	EXPECT_EQ(EEXIST, agent_finish(&w));
+	kid_stop(&k);
+}
+
+/* ---- refusals outside the rule table ---- */
+
+TEST(efault_from_an_unmapped_buffer_changes_nothing)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct kid k;
+	char *p;
+
+	if (unsupported())
+		SKIP(return, "%s", unsupported());
+	p = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, munmap(p + page, page));
+	kid_start(&k);
+	/* Wholly unmapped, then "0x12" mapped and "34\n" not. */
+	EXPECT_EQ(EFAULT, write_refused(k.pid, 0, p + page, 7));
+	memcpy(p + page - 4, "0x12", 4);
+	EXPECT_EQ(EFAULT, write_refused(k.pid, 0, p + page - 4, 7));
+	EXPECT_STREQ(UNSET, contid_of(k.pid, 0, chain_buf));
+	/* Positive control: the same write from a mapped buffer. */
+	memcpy(p, "0x1234\n", 7);
+	EXPECT_EQ(0, write_contid(k.pid, 0, p, 7));
+	kid_stop(&k);
+	munmap(p, page);
+}
+
+TEST(second_write_on_the_same_open_file_is_einval)
+{
+	char path[64], want[CHAIN_MAX] = "";
+	unsigned long long s;
+	struct kid k;
+	int fd;
+
+	if (unsupported())
+		SKIP(return, "%s", unsupported());
+	kid_start(&k);
+	sprintf(path, "/proc/%d/audit_containerid", k.pid);
+	fd = open(path, O_WRONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, id_refused_fd(fd, k.pid, test_id(0)));
+	chain_add(want, test_id(0));
+	strcat(want, "\n");
+	ASSERT_STREQ(want, contid_of(k.pid, 0, chain_buf));
+	s = session_of(k.pid, 0);
+	/*
+	 * The first write advanced the offset: the second is at a non-zero
+	 * offset (2) before being a second registration (6).
+	 */
+	EXPECT_EQ(EINVAL, id_refused_fd(fd, k.pid, test_id(1)));
+	EXPECT_EQ(EINVAL, id_refused_fd(fd, k.pid, test_id(0)));
+	EXPECT_STREQ(want, contid_of(k.pid, 0, chain_buf));
+	EXPECT_EQ(s, session_of(k.pid, 0));
+	close(fd);
 	kid_stop(&k);
 }
 
@@ -412,7 +863,7 @@ TEST_F(parse, write_then_read)
 {
 	size_t len = variant->len ? variant->len : strlen(variant->input);
 
-	EXPECT_EQ(variant->err, write_contid(self->k.pid, 0, variant->input, len));
+	EXPECT_EQ(variant->err, write_refused(self->k.pid, 0, variant->input, len));
 	EXPECT_STREQ(variant->err ? UNSET : variant->uuid,
 		     contid_of(self->k.pid, 0, chain_buf));
 }
@@ -426,7 +877,7 @@ TEST(parse_4096_byte_write_is_einval)
 		SKIP(return, "%s", unsupported());
 	memset(big, '1', sizeof(big));
 	kid_start(&k);
-	EXPECT_EQ(EINVAL, write_contid(k.pid, 0, big, sizeof(big)));
+	EXPECT_EQ(EINVAL, write_refused(k.pid, 0, big, sizeof(big)));
 	EXPECT_STREQ(UNSET, contid_of(k.pid, 0, chain_buf));
 	kid_stop(&k);
 }
@@ -443,8 +894,7 @@ TEST(parse_write_at_offset_1_is_einval)
 	sprintf(path, "/proc/%d/audit_containerid", k.pid);
 	fd = open(path, O_WRONLY);
 	ASSERT_LE(0, fd);
-	EXPECT_EQ(-1, pwrite(fd, "7\n", 2, 1));
-	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(EINVAL, refused_io(fd, k.pid, 0, "7\n", 2, 1));
 	close(fd);
 	EXPECT_STREQ(UNSET, contid_of(k.pid, 0, chain_buf));
 	kid_stop(&k);
@@ -692,12 +1142,15 @@ TEST(sessions_differ_per_registration_and_are_read_only)
 	EXPECT_NE(NO_SESSION, s1);
 	EXPECT_NE(NO_SESSION, s2);
 	EXPECT_NE(s1, s2);
+	/*
+	 * The file has no write operation. We hold CAP_DAC_OVERRIDE, so the
+	 * open succeeds despite mode 0444 and the write is refused.
+	 */
 	sprintf(path, "/proc/%d/audit_containersession", a.pid);
 	fd = open(path, O_WRONLY);
-	if (fd >= 0) {
-		EXPECT_EQ(-1, write(fd, "1\n", 2));
-		close(fd);
-	}
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(EINVAL, refused_fd(fd, a.pid, 0, "1\n", 2));
+	close(fd);
 	EXPECT_EQ(s1, session_of(a.pid, 0));
 	kid_stop(&a);
 	kid_stop(&b);
@@ -899,10 +1352,16 @@ TEST(race_registration_vs_exit_gives_success_or_esrch_and_leaks_nothing)
 	struct shared *sh = shared_new();
 	double end = now() + RACE_SECONDS;
 	int rounds = 0, ok = 0, gone = 0;
+	long delay = 1;
 
 	if (unsupported())
 		SKIP(return, "%s", unsupported());
-	while (now() < end || rounds < RACE_MIN_ROUNDS) {
+	/*
+	 * Both outcomes must happen: the delay before the write grows while
+	 * the registration wins and shrinks when the exit does. The target is
+	 * not reaped before the write, so its file exists: ESRCH, never ENOENT.
+	 */
+	while (now() < end || rounds < RACE_MIN_ROUNDS || !ok || !gone) {
 		char chain[CHAIN_MAX] = "";
 		struct agent t;
 		int err;
@@ -911,16 +1370,18 @@ TEST(race_registration_vs_exit_gives_success_or_esrch_and_leaks_nothing)
 		agent_start(&t, exit_on_start, sh);
 		ASSERT_EQ(1, write(t.go, "g", 1));
 		STORE(sh->start, 1);
-		jitter(rounds % 64 * 64);
+		jitter(delay);
 		err = set_contid(t.pid, test_id(rounds));
-		ASSERT_TRUE(err == 0 || err == ESRCH || err == ENOENT);
+		ASSERT_TRUE(err == 0 || err == ESRCH) TH_LOG("errno %d", err);
 		ok += err == 0;
 		gone += err != 0;
+		delay = err ? delay * 3 / 4 + 1 : delay * 2 + 1;
 		close(t.go);
 		waitpid(t.pid, NULL, 0);
 		chain_add(chain, test_id(rounds));
 		ASSERT_EQ(0, debugfs_lookup(chain, NULL, NULL));
 		rounds++;
+		ASSERT_GT(20 * RACE_SECONDS * RACE_MIN_ROUNDS, rounds);
 	}
 	TH_LOG("%d rounds: %d registered, %d gone", rounds, ok, gone);
 }
@@ -978,6 +1439,61 @@ TEST(race_concurrent_registrations_exactly_one_wins)
 		rounds++;
 	}
 	TH_LOG("%d rounds", rounds);
+}
+
+/* ---- session numbers over many registrations ---- */
+
+#define MANY_SESSIONS 3000
+
+/* A fixture only for its timeout: thousands of forks take a while under TCG. */
+FIXTURE(slow) {
+};
+
+FIXTURE_SETUP(slow)
+{
+}
+
+FIXTURE_TEARDOWN(slow)
+{
+}
+
+static int cmp_ull(const void *a, const void *b)
+{
+	unsigned long long x = *(const unsigned long long *)a;
+	unsigned long long y = *(const unsigned long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+TEST_F_TIMEOUT(slow, sessions_never_repeat_across_3000_registrations, 600)
+{
+	unsigned long long *s = calloc(MANY_SESSIONS + 1, sizeof(*s));
+	struct kid holder, k;
+	int i;
+
+	if (unsupported())
+		SKIP(return, "%s", unsupported());
+	ASSERT_NE(NULL, s);
+	/* Half join a container that stays live; half create (and end) one. */
+	kid_start(&holder);
+	ASSERT_EQ(0, set_contid(holder.pid, test_id(0)));
+	s[MANY_SESSIONS] = session_of(holder.pid, 0);
+	for (i = 0; i < MANY_SESSIONS; i++) {
+		kid_start(&k);
+		ASSERT_EQ(0, set_contid(k.pid, i % 2 ? test_id(0) : test_id(1 + i % 16)))
+			TH_LOG("registration %d", i);
+		s[i] = session_of(k.pid, 0);
+		ASSERT_NE(NO_SESSION, s[i]);
+		kid_stop(&k);
+	}
+	kid_stop(&holder);
+	qsort(s, MANY_SESSIONS + 1, sizeof(*s), cmp_ull);
+	for (i = 1; i <= MANY_SESSIONS; i++) {
+		unsigned long long prev = s[i - 1], cur = s[i];
+
+		ASSERT_NE(prev, cur) TH_LOG("session %llu twice", cur);
+	}
+	free(s);
 }
 
 TEST_HARNESS_MAIN

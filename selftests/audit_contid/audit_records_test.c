@@ -8,6 +8,7 @@
  * Actions run in processes forked after audit is enabled, so that they have
  * an audit context (and their records a SYSCALL record to share a serial with).
  */
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 
 #include "../kselftest_harness.h"
@@ -153,6 +154,19 @@ TEST_F(audit, nest_and_join_are_logged)
 		"old-contid=unset ", FIELD("contsession=%llu ", j->session), " res=1", NULL }));
 	kid_stop(&k1);
 	kid_stop(&k2);
+}
+
+/* Registers a new child of ours with *@arg; returns the errno (0: success). */
+static int nest_existing_id(void *arg)
+{
+	unsigned long long *id = arg;
+	struct kid t;
+	int err;
+
+	kid_start(&t);
+	err = set_refused(t.pid, *id);
+	kid_stop(&t);
+	return err;
 }
 
 /* Refusals by an actor outside containers. */
@@ -332,7 +346,7 @@ TEST_F(audit, destroy_is_logged_exactly_once)
 	EXPECT_EQ(0, count(&self->d, AUDIT_CONTAINER_OP, (const char *const[]){ want, NULL }));
 	kid_stop(&k);
 	/* The listing flushes pending destroy records. */
-	debugfs_lookup("none", NULL, NULL);
+	EXPECT_EQ(0, debugfs_lookup("none", NULL, NULL));
 	auditd_collect(&self->d, 800);
 	EXPECT_EQ(1, count(&self->d, AUDIT_CONTAINER_OP, (const char *const[]){ want, NULL }));
 }
@@ -444,7 +458,8 @@ static int plain_getppid(void *arg)
 
 TEST_F(audit, task_outside_containers_gets_no_container_id)
 {
-	struct record *sys;
+	struct record *sys, *cid;
+	struct agent inside;
 	pid_t actor;
 	int st;
 
@@ -452,25 +467,43 @@ TEST_F(audit, task_outside_containers_gets_no_container_id)
 	if (actor == 0)
 		_exit(plain_getppid(NULL));
 	waitpid(actor, &st, 0);
+	/* Positive control: the very same action inside a container. */
+	agent_start(&inside, plain_getppid, NULL);
+	ASSERT_EQ(0, set_contid(inside.pid, test_id(6)));
+	ASSERT_EQ(0, agent_finish(&inside));
 	auditd_collect(&self->d, 500);
+
 	sys = find(&self->d, AUDIT_SYSCALL, (const char *const[]){
 		"syscall=110 ", FIELD(" pid=%d ", actor), NULL });
 	ASSERT_NE(NULL, sys);
 	EXPECT_EQ(NULL, in_event(&self->d, AUDIT_CONTAINER_ID, sys->serial));
+
+	sys = find(&self->d, AUDIT_SYSCALL, (const char *const[]){
+		"syscall=110 ", FIELD(" pid=%d ", inside.pid), NULL });
+	ASSERT_NE(NULL, sys);
+	cid = in_event(&self->d, AUDIT_CONTAINER_ID, sys->serial);
+	ASSERT_NE(NULL, cid);
+	EXPECT_NE(NULL, strstr(cid->text, FIELD("): contid=%s contsession=",
+						uuid_of(test_id(6)))));
 }
 
 static int storm_of_records(void *arg)
 {
-	int i;
+	int i, err;
 
 	(void)arg;
 	for (i = 0; i < 200; i++) {
 		struct kid k;
 
 		kid_start(&k);
-		set_contid(k.pid, test_id(100 + i));
+		/* A full backlog drops records, never registrations. */
+		err = set_contid(k.pid, test_id(100 + i));
 		syscall(__NR_getppid);
 		kid_stop(&k);
+		if (err) {
+			fprintf(stderr, "# registration %d: %s\n", i, strerror(err));
+			return 1;
+		}
 	}
 	return 0;
 }
@@ -489,10 +522,146 @@ TEST_F(audit, small_backlog_under_pressure_stays_quiet)
 	ASSERT_EQ(0, audit_set_backlog(self->d.fd, self->d.saved.backlog_limit,
 				       self->d.saved.backlog_wait_time));
 	auditd_collect(&self->d, 500);
-	/* Still registering and logging afterwards. */
+	/* Still registering and logging afterwards (records lost above or not). */
+	auditd_forget(&self->d);
 	kid_start(&k);
 	ASSERT_EQ(0, set_contid(k.pid, test_id(1)));
+	auditd_collect(&self->d, 500);
+	EXPECT_NE(NULL, find(&self->d, AUDIT_CONTAINER_OP, (const char *const[]){
+		"op=set ", FIELD("opid=%d ", k.pid), FIELD("contid=%s ", uuid_of(test_id(1))),
+		" res=1", NULL }));
 	kid_stop(&k);
+}
+
+/* ---- a nested join: A/B created, then joined, from a writer in A ---- */
+
+struct join {
+	unsigned long long a, b;
+	pid_t k[2];	/* the two tasks in A/B */
+	int err[2];
+	int ready, go, release;
+};
+
+static int idle_until_released(struct join *j)
+{
+	while (!LOAD(j->release))
+		usleep(1000);
+	return 0;
+}
+
+/* In A: registers a child as A/B (nest), then another into A/B (join). */
+static int writer_in_a_nests_then_joins(void *arg)
+{
+	struct join *j = arg;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		pid_t c = fork();
+
+		if (c < 0)
+			return 100;
+		if (c == 0)
+			_exit(idle_until_released(j));
+		STORE(j->k[i], c);
+		STORE(j->err[i], set_refused(c, j->b));
+	}
+	STORE(j->ready, 1);
+	while (!LOAD(j->go))
+		usleep(1000);
+	/* Exits, leaving A with no task of its own; our subreaper adopts them. */
+	return 0;
+}
+
+/* Index of the one CONTAINER_OP record with @needle; -1 if none, -2 if more. */
+static int only_record(struct auditd *d, const char *needle)
+{
+	int i, at = -1;
+
+	records_complete(d);
+	for (i = 0; i < d->n; i++) {
+		if (!matches(&d->rec[i], AUDIT_CONTAINER_OP, (const char *const[]){ needle, NULL }))
+			continue;
+		if (at >= 0)
+			return -2;
+		at = i;
+	}
+	return at;
+}
+
+TEST_F(audit, nested_join_keeps_parent_live_and_ends_innermost_first)
+{
+	struct join *j = (void *)shared_new();
+	char a[CHAIN_MAX] = "", ab[CHAIN_MAX] = "", abn[CHAIN_MAX + 1];
+	char end_a[CHAIN_MAX + 32], end_ab[CHAIN_MAX + 32];
+	int tasks = -1, children = -1, at_a, at_ab, i;
+	unsigned long long other = test_id(2);
+	struct agent w, elsewhere;
+	struct kid again;
+
+	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1));
+	*j = (struct join){ .a = test_id(0), .b = test_id(1) };
+	chain_add(a, j->a);
+	chain_add(ab, j->a);
+	chain_add(ab, j->b);
+	sprintf(abn, "%s\n", ab);
+	sprintf(end_a, "op=destroy contid=%s res=1", a);
+	sprintf(end_ab, "op=destroy contid=%s res=1", ab);
+
+	agent_start(&w, writer_in_a_nests_then_joins, j);
+	ASSERT_EQ(0, set_contid(w.pid, j->a));
+	ASSERT_EQ(1, write(w.go, "g", 1));
+	ASSERT_TRUE(wait_for(&j->ready, 30));
+	ASSERT_EQ(0, LOAD(j->err[0]));
+	ASSERT_EQ(0, LOAD(j->err[1]));
+	for (i = 0; i < 2; i++)
+		EXPECT_STREQ(abn, contid_of(j->k[i], 0, chain));
+	EXPECT_NE(session_of(j->k[0], 0), session_of(j->k[1], 0));
+	/* The writer is A's only task; A/B has both. */
+	ASSERT_EQ(1, debugfs_lookup(a, &tasks, &children));
+	EXPECT_EQ(1, tasks);
+	EXPECT_EQ(1, children);
+	ASSERT_EQ(1, debugfs_lookup(ab, &tasks, &children));
+	EXPECT_EQ(2, tasks);
+	EXPECT_EQ(0, children);
+
+	/* The writer leaves: A has no task but stays live for A/B. */
+	STORE(j->go, 1);
+	close(w.go);
+	ASSERT_EQ(w.pid, waitpid(w.pid, NULL, 0));
+	ASSERT_EQ(1, debugfs_lookup(a, &tasks, &children));
+	EXPECT_EQ(0, tasks);
+	EXPECT_EQ(1, children);
+	ASSERT_EQ(1, debugfs_lookup(ab, &tasks, &children));
+	EXPECT_EQ(2, tasks);
+	EXPECT_EQ(0, children);
+	/* Meanwhile A's ID is live: refused under another parent. */
+	agent_start(&elsewhere, nest_existing_id, &j->a);
+	ASSERT_EQ(0, set_contid(elsewhere.pid, other));
+	EXPECT_EQ(EEXIST, agent_finish(&elsewhere));
+	auditd_collect(&self->d, 300);
+	EXPECT_EQ(-1, only_record(&self->d, end_a));
+	EXPECT_EQ(-1, only_record(&self->d, end_ab));
+
+	/* A/B's last tasks go: A/B ends, then A, each logged once. */
+	STORE(j->release, 1);
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(j->k[i], waitpid(j->k[i], NULL, 0));
+	EXPECT_EQ(0, debugfs_lookup(ab, NULL, NULL));
+	EXPECT_EQ(0, debugfs_lookup(a, NULL, NULL));
+	auditd_collect(&self->d, 800);
+	at_ab = only_record(&self->d, end_ab);
+	at_a = only_record(&self->d, end_a);
+	EXPECT_LE(0, at_ab) TH_LOG("A/B's end: %d (-1 none, -2 several)", at_ab);
+	EXPECT_LE(0, at_a) TH_LOG("A's end: %d (-1 none, -2 several)", at_a);
+	EXPECT_LT(at_ab, at_a);
+
+	/* Both IDs are free again: B at top level, A under another parent. */
+	kid_start(&again);
+	EXPECT_EQ(0, set_contid(again.pid, j->b));
+	kid_stop(&again);
+	agent_start(&elsewhere, nest_existing_id, &j->a);
+	ASSERT_EQ(0, set_contid(elsewhere.pid, other));
+	EXPECT_EQ(0, agent_finish(&elsewhere));
 }
 
 TEST_HARNESS_MAIN

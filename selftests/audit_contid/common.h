@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <linux/capability.h>
 #include <linux/close_range.h>
 #include <sched.h>
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -30,6 +32,20 @@
 #define CHAIN_MAX 512
 #define DEBUGFS_DIR "/sys/kernel/debug"
 #define CONTAINERS DEBUGFS_DIR "/audit_containerid/containers"
+#define LISTING_MAX 16384
+
+/*
+ * A helper that cannot read what it was asked to read ends the calling
+ * process with SIGABRT: the harness reports a test killed that way as
+ * failed, and an agent killed that way returns 255, which no test expects.
+ * A read error must never look like a value ("unset", 4294967295, ...).
+ */
+static inline void die(const char *what, int err)
+{
+	fprintf(stderr, "# %s: %s\n", what, strerror(err));
+	fflush(stderr);
+	abort();
+}
 
 /* IDs unique to this test process, so tests never collide with leftovers. */
 static unsigned long long id_base;
@@ -142,23 +158,34 @@ static inline int read_proc(pid_t pid, pid_t tid, const char *file, char *buf,
 	return 0;
 }
 
-/* The chain of a task as read, or "error:<errno>". */
+/* The chain of a task as read (@buf holds CHAIN_MAX); dies if unreadable. */
 static inline const char *contid_of(pid_t pid, pid_t tid, char *buf)
 {
 	int err = read_proc(pid, tid, "audit_containerid", buf, CHAIN_MAX);
 
 	if (err)
-		sprintf(buf, "error:%d", err);
+		die("reading audit_containerid", err);
 	return buf;
 }
 
+/*
+ * The session number of a task: decimal digits and a newline, as the contract
+ * says (NO_SESSION when in no container). Dies if unreadable or malformed.
+ */
 static inline unsigned long long session_of(pid_t pid, pid_t tid)
 {
-	char buf[32];
+	unsigned long long v;
+	char buf[32], *end;
+	int err;
 
-	if (read_proc(pid, tid, "audit_containersession", buf, sizeof(buf)))
-		return ~0ull;
-	return strtoull(buf, NULL, 10);
+	err = read_proc(pid, tid, "audit_containersession", buf, sizeof(buf));
+	if (err)
+		die("reading audit_containersession", err);
+	errno = 0;
+	v = strtoull(buf, &end, 10);
+	if (end == buf || buf[0] < '0' || buf[0] > '9' || strcmp(end, "\n") || errno)
+		die("audit_containersession is not a number and a newline", EINVAL);
+	return v;
 }
 
 /* A child that does nothing until released: the usual registration target. */
@@ -187,8 +214,10 @@ static inline pid_t fork_held(int *release, bool *went)
 	char c;
 
 	if (pipe(p))
-		exit(1);
+		die("pipe", errno);
 	pid = fork();
+	if (pid < 0)
+		die("fork", errno);
 	if (pid == 0) {
 		close(p[1]);
 		close_all_but(p[0]);
@@ -262,6 +291,110 @@ static inline int agent_finish(struct agent *a)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 255;
 }
 
+/*
+ * A child that has children of its own when told to: the target of the
+ * "has children" rule. Its serving thread (the main thread, or a second
+ * thread when @from_thread) forks an idle child on 'f', kills and reaps it on
+ * 'r', and answers each command with the child's pid (0 when none).
+ */
+struct parent {
+	pid_t pid;	/* the process */
+	pid_t tid;	/* the thread that forks (== pid unless from_thread) */
+	pid_t child;	/* its current child, or 0 */
+	int sock;
+};
+
+static inline void parent_serve(int sock)
+{
+	pid_t c = 0, tid = syscall(SYS_gettid);
+	char b;
+
+	if (write(sock, &tid, sizeof(tid)) != sizeof(tid))
+		return;
+	while (read(sock, &b, 1) == 1) {
+		if (b == 'f' && !c) {
+			c = fork();
+			if (c == 0) {
+				close(sock);
+				for (;;)
+					pause();
+			}
+		} else if (b == 'r' && c > 0) {
+			kill(c, SIGKILL);
+			waitpid(c, NULL, 0);
+			c = 0;
+		}
+		if (write(sock, &c, sizeof(c)) != sizeof(c))
+			break;
+	}
+	if (c > 0) {
+		kill(c, SIGKILL);
+		waitpid(c, NULL, 0);
+	}
+}
+
+static inline void *parent_thread(void *arg)
+{
+	parent_serve(*(int *)arg);
+	return NULL;
+}
+
+/* Starts the process; dies if it does not come up. */
+static inline void parent_start(struct parent *p, bool from_thread)
+{
+	pthread_t th;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		die("socketpair", errno);
+	p->child = 0;
+	p->pid = fork();
+	if (p->pid < 0)
+		die("fork", errno);
+	if (p->pid == 0) {
+		close(sv[0]);
+		close_all_but(sv[1]);
+		if (!from_thread)
+			parent_serve(sv[1]);
+		else if (!pthread_create(&th, NULL, parent_thread, &sv[1]))
+			pthread_join(th, NULL);
+		_exit(0);
+	}
+	close(sv[1]);
+	p->sock = sv[0];
+	if (read(p->sock, &p->tid, sizeof(p->tid)) != sizeof(p->tid))
+		die("starting a parent", EIO);
+}
+
+static inline pid_t parent_cmd(struct parent *p, char cmd)
+{
+	if (write(p->sock, &cmd, 1) != 1 ||
+	    read(p->sock, &p->child, sizeof(p->child)) != sizeof(p->child))
+		die("commanding a parent", EIO);
+	return p->child;
+}
+
+/* Makes the serving thread fork a child; returns its pid. */
+static inline pid_t parent_fork(struct parent *p)
+{
+	return parent_cmd(p, 'f');
+}
+
+/* Kills the child and waits until it is reaped: no child any more. */
+static inline void parent_reap(struct parent *p)
+{
+	parent_cmd(p, 'r');
+}
+
+static inline int parent_stop(struct parent *p)
+{
+	int st = 0;
+
+	close(p->sock);
+	waitpid(p->pid, &st, 0);
+	return st;
+}
+
 /* Memory shared by a test and every process it forks; access with LOAD/STORE. */
 struct shared {
 	int ready;
@@ -302,51 +435,6 @@ static inline void spin_until(int *flag)
 		;
 }
 
-/*
- * Builds a chain of nested registrations: the task at level L (whose chain
- * has L IDs) forks a child and registers it with ids[L], until level @levels;
- * the bottom task publishes its pid and waits for release. The result of each
- * level's registration is in sh->err[L]. Returns the first failure's errno.
- */
-static inline int descend(struct shared *sh, int lvl, int levels,
-			  const unsigned long long *ids)
-{
-	int go[2], st, err;
-	pid_t c;
-	char b;
-
-	if (lvl == levels) {
-		STORE(sh->pid, getpid());
-		STORE(sh->ready, 1);
-		while (!LOAD(sh->release))
-			usleep(1000);
-		return 0;
-	}
-	if (pipe(go))
-		return 120;
-	c = fork();
-	if (c == 0) {
-		close(go[1]);
-		if (read(go[0], &b, 1) != 1)
-			_exit(0);
-		_exit(descend(sh, lvl + 1, levels, ids));
-	}
-	close(go[0]);
-	err = set_contid(c, ids[lvl]);
-	STORE(sh->err[lvl], err);
-	if (err) {
-		close(go[1]);
-		waitpid(c, &st, 0);
-		STORE(sh->ready, 1);
-		return err;
-	}
-	if (write(go[1], "g", 1) != 1)
-		return 121;
-	close(go[1]);
-	waitpid(c, &st, 0);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 122;
-}
-
 static inline int drop_audit_control(void)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
@@ -361,23 +449,46 @@ static inline int drop_audit_control(void)
 }
 
 /*
- * Looks @chain up in the debugfs listing. Returns 1 and fills @tasks and
- * @children when listed, 0 when not, -1 when the listing cannot be read.
+ * Reads the whole debugfs listing into @buf (mounting debugfs if needed).
+ * Dies if it cannot be read or does not fit.
  */
-static inline int debugfs_lookup(const char *chain, int *tasks, int *children)
+static inline void listing_read(char *buf, size_t size)
 {
-	char line[CHAIN_MAX + 64], name[CHAIN_MAX];
-	int found = 0, t, c;
-	FILE *f;
+	size_t len = 0;
+	ssize_t n;
+	int fd;
 
 	if (access(CONTAINERS, R_OK))
 		mount("debugfs", DEBUGFS_DIR, "debugfs", 0, NULL);
-	f = fopen(CONTAINERS, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%511s %d %d", name, &t, &c) == 3 &&
-		    !strcmp(name, chain)) {
+	fd = open(CONTAINERS, O_RDONLY);
+	if (fd < 0)
+		die("opening " CONTAINERS, errno);
+	while ((n = read(fd, buf + len, size - 1 - len)) > 0)
+		len += n;
+	if (n < 0)
+		die("reading " CONTAINERS, errno);
+	close(fd);
+	if (len == size - 1)
+		die("the container listing does not fit", EFBIG);
+	buf[len] = '\0';
+}
+
+/*
+ * Looks @chain up in the debugfs listing, whose lines are
+ * "<chain> <tasks> <children>". Returns 1 and fills @tasks and @children when
+ * listed, 0 when not; dies when the listing cannot be read or a line does not
+ * have that form.
+ */
+static inline int debugfs_lookup(const char *chain, int *tasks, int *children)
+{
+	char text[LISTING_MAX], name[CHAIN_MAX], *line, *save = NULL;
+	int found = 0, t, c, n;
+
+	listing_read(text, sizeof(text));
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "%511s %d %d%n", name, &t, &c, &n) != 3 || line[n])
+			die("a listing line is not <chain> <tasks> <children>", EINVAL);
+		if (!strcmp(name, chain)) {
 			found = 1;
 			if (tasks)
 				*tasks = t;
@@ -385,8 +496,163 @@ static inline int debugfs_lookup(const char *chain, int *tasks, int *children)
 				*children = c;
 		}
 	}
-	fclose(f);
 	return found;
+}
+
+/*
+ * What a refused write must leave as it was: the target's chain and session
+ * (when a target is given) and the whole container listing.
+ */
+struct state {
+	char chain[CHAIN_MAX];
+	unsigned long long session;
+	char listing[LISTING_MAX];
+};
+
+/* Snapshots the state of task @pid/@tid (none when @pid <= 0). */
+static inline void state_of(pid_t pid, pid_t tid, struct state *s)
+{
+	s->chain[0] = '\0';
+	s->session = 0;
+	if (pid > 0) {
+		contid_of(pid, tid, s->chain);
+		s->session = session_of(pid, tid);
+	}
+	listing_read(s->listing, sizeof(s->listing));
+}
+
+/* Whether two snapshots are equal; tells on stderr what differs. */
+static inline bool state_same(const struct state *a, const struct state *b)
+{
+	bool same = true;
+
+	if (strcmp(a->chain, b->chain)) {
+		fprintf(stderr, "# chain was %s# and is %s", a->chain, b->chain);
+		same = false;
+	}
+	if (a->session != b->session) {
+		fprintf(stderr, "# session was %llu and is %llu\n", a->session, b->session);
+		same = false;
+	}
+	if (strcmp(a->listing, b->listing)) {
+		fprintf(stderr, "# listing was:\n%s# and is:\n%s", a->listing, b->listing);
+		same = false;
+	}
+	return same;
+}
+
+/* Returned for a refused write that changed something: no errno is 250. */
+#define CHANGED 250
+
+/*
+ * Writes through @fd (a task's audit_containerid, opened by the caller), at
+ * offset @off with pwrite(), or with write() when @off is negative, and checks
+ * that a refusal changed nothing: @pid/@tid's chain and session (when
+ * @pid > 0) and the listing, before and after. Returns 0 if the write
+ * succeeded, CHANGED if it was refused but changed something, else the errno.
+ */
+static inline int refused_io(int fd, pid_t pid, pid_t tid, const void *s, size_t len,
+			     off_t off)
+{
+	struct state before, after;
+	ssize_t n;
+	int err;
+
+	state_of(pid, tid, &before);
+	n = off < 0 ? write(fd, s, len) : pwrite(fd, s, len, off);
+	err = n < 0 ? errno : 0;
+	if (n >= 0 && n != (ssize_t)len)
+		err = EIO;
+	state_of(pid, tid, &after);
+	if (err && !state_same(&before, &after))
+		return CHANGED;
+	return err;
+}
+
+static inline int refused_fd(int fd, pid_t pid, pid_t tid, const void *s, size_t len)
+{
+	return refused_io(fd, pid, tid, s, len, -1);
+}
+
+/* As write_contid(), checking that a refusal changes nothing (refused_fd()). */
+static inline int write_refused(pid_t pid, pid_t tid, const void *s, size_t len)
+{
+	char path[96];
+	int fd, err;
+
+	proc_path(path, pid, tid, "audit_containerid");
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return errno;
+	err = refused_fd(fd, pid, tid, s, len);
+	close(fd);
+	return err;
+}
+
+/* As set_contid(), checking that a refusal changes nothing (refused_fd()). */
+static inline int set_refused(pid_t pid, unsigned long long id)
+{
+	char s[40];
+
+	sprintf(s, "0x%llx\n", id);
+	return write_refused(pid, 0, s, strlen(s));
+}
+
+/*
+ * Builds a chain of nested registrations: the task at level L (whose chain
+ * has L IDs) forks a child and registers it with ids[L], until level @levels.
+ * The bottom task then runs fn(arg) and returns its result, or, with no @fn,
+ * publishes its pid and waits for release. The result of each level's
+ * registration is in sh->err[L]. Returns the first failure's errno, or what
+ * the bottom task returned.
+ */
+static inline int descend_run(struct shared *sh, int lvl, int levels,
+			      const unsigned long long *ids,
+			      int (*fn)(void *), void *arg)
+{
+	int go[2], st, err;
+	pid_t c;
+	char b;
+
+	if (lvl == levels) {
+		if (fn)
+			return fn(arg);
+		STORE(sh->pid, getpid());
+		STORE(sh->ready, 1);
+		while (!LOAD(sh->release))
+			usleep(1000);
+		return 0;
+	}
+	if (pipe(go))
+		return 120;
+	c = fork();
+	if (c == 0) {
+		close(go[1]);
+		if (read(go[0], &b, 1) != 1)
+			_exit(0);
+		close(go[0]);
+		_exit(descend_run(sh, lvl + 1, levels, ids, fn, arg));
+	}
+	close(go[0]);
+	err = set_refused(c, ids[lvl]);
+	STORE(sh->err[lvl], err);
+	if (err) {
+		close(go[1]);
+		waitpid(c, &st, 0);
+		STORE(sh->ready, 1);
+		return err;
+	}
+	if (write(go[1], "g", 1) != 1)
+		return 121;
+	close(go[1]);
+	waitpid(c, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 122;
+}
+
+static inline int descend(struct shared *sh, int lvl, int levels,
+			  const unsigned long long *ids)
+{
+	return descend_run(sh, lvl, levels, ids, NULL, NULL);
 }
 
 /* Busy-waits a random number of iterations below @max. */
