@@ -300,7 +300,13 @@ fn action() -> impl Strategy<Value = Action> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    // Failing cases are saved beside this file (rust/host), never in the
+    // kernel component's directory above it.
+    #![proptest_config(ProptestConfig {
+        cases: 2000,
+        failure_persistence: Some(std::boxed::Box::new(proptest::test_runner::FileFailurePersistence::WithSource("regressions"))),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn engine_agrees_with_model(actions in prop::collection::vec(action(), 1..120)) {

@@ -21,7 +21,13 @@ fn nonzero() -> impl Strategy<Value = u128> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(4096))]
+    // Failing cases are saved beside this file (rust/host), never in the
+    // kernel component's directory above it.
+    #![proptest_config(ProptestConfig {
+        cases: 4096,
+        failure_persistence: Some(std::boxed::Box::new(proptest::test_runner::FileFailurePersistence::WithSource("regressions"))),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn every_valid_form_parses_to_its_value(v in nonzero(), nl in any::<bool>(), upper in any::<bool>()) {
