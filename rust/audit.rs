@@ -52,6 +52,30 @@ impl<const N: usize> Text<N> {
     fn as_bytes(&self) -> &[u8] {
         &self.buf[..self.len]
     }
+
+    /// Appends `bytes` as they are; what does not fit is cut.
+    fn push(&mut self, bytes: &[u8]) {
+        let n = bytes.len().min(N - self.len);
+        self.buf[self.len..self.len + n].copy_from_slice(&bytes[..n]);
+        self.len += n;
+    }
+
+    /// Appends `v` in decimal, without going through `core::fmt` (this runs
+    /// for every audited event of a contained task).
+    fn push_decimal(&mut self, v: u64) {
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        let mut v = v;
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        self.push(&digits[at..]);
+    }
 }
 
 impl<const N: usize> Write for Text<N> {
@@ -129,16 +153,18 @@ type ContainerIdText = Text<{ MAX_CHAIN_TEXT + 64 }>;
 /// containers. Cheap and non-sleeping: it may run under RCU.
 fn container_id_text(opid: Option<i32>, s: SessionView<'_>) -> ContainerIdText {
     let mut t = ContainerIdText::new();
-    let chain = ChainText::from_innermost(s.ids());
-    let _ = match opid {
-        Some(pid) => write!(
-            t,
-            "opid={pid} contid={} contsession={}",
-            chain.as_str(),
-            s.num()
-        ),
-        None => write!(t, "contid={} contsession={}", chain.as_str(), s.num()),
-    };
+    if let Some(pid) = opid {
+        t.push(b"opid=");
+        if pid < 0 {
+            t.push(b"-");
+        }
+        t.push_decimal(u64::from(pid.unsigned_abs()));
+        t.push(b" ");
+    }
+    t.push(b"contid=");
+    t.push(ChainText::from_innermost(s.ids()).as_str().as_bytes());
+    t.push(b" contsession=");
+    t.push_decimal(u64::from(s.num()));
     t
 }
 

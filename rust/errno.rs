@@ -6,10 +6,7 @@
 
 use kernel::error::{code::*, Error};
 
-use crate::{
-    register::{Failure, RegisterError},
-    rules::Refusal,
-};
+use crate::{register::RegisterError, rules::Refusal};
 
 /// The errno userspace sees for a refused registration.
 pub(crate) fn refusal(r: Refusal) -> Error {
@@ -28,9 +25,9 @@ pub(crate) fn refusal(r: Refusal) -> Error {
 
 impl From<RegisterError> for Error {
     fn from(e: RegisterError) -> Error {
-        match e.why {
-            Failure::Refused(r) => refusal(r),
-            Failure::NoMemory => ENOMEM,
+        match e {
+            RegisterError::Refused(r) => refusal(r),
+            RegisterError::NoMemory => ENOMEM,
         }
     }
 }

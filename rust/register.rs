@@ -25,22 +25,16 @@ use crate::{
 };
 
 /// What a registration did.
+#[derive(Clone, Copy)]
 pub(crate) struct Registration {
     pub(crate) op: Op,
     /// The new session's number.
     pub(crate) session: u32,
-    pub(crate) chains: Chains,
-}
-
-/// Why a registration did not happen, and what it saw.
-pub(crate) struct RegisterError {
-    pub(crate) why: Failure,
-    pub(crate) chains: Chains,
 }
 
 /// Why a registration did not happen.
 #[derive(Clone, Copy)]
-pub(crate) enum Failure {
+pub(crate) enum RegisterError {
     /// A rule refused it.
     Refused(Refusal),
     /// Memory for the container or the session could not be had.
@@ -54,15 +48,24 @@ pub(crate) struct Chains {
 }
 
 impl Chains {
-    /// Both chains as they are now (for refusals before the locks).
-    fn now(writer: &Task, target: &Task) -> Chains {
-        let rcu = rcu::read_lock();
-        let chain = |t: &Task| {
-            task::session(t, &rcu).map_or(Chain::EMPTY, |s| Chain::from_innermost(s.ids()))
-        };
-        Chains {
-            writer: chain(writer),
-            target: chain(target),
+    const EMPTY: Chains = Chains {
+        writer: Chain::EMPTY,
+        target: Chain::EMPTY,
+    };
+
+    /// Fills both chains, in place (they are not small), with the writer's
+    /// and the target's as they are now.
+    fn read(&mut self, writer: &Task, target: &Task) {
+        self.fill(writer, target, &rcu::read_lock());
+    }
+
+    /// As [`Chains::read`], inside the caller's read-side section.
+    fn fill(&mut self, writer: &Task, target: &Task, rcu: &rcu::Guard) {
+        for (chain, t) in [(&mut self.writer, writer), (&mut self.target, target)] {
+            match task::session(t, rcu) {
+                Some(s) => chain.assign_from_innermost(s.ids()),
+                None => chain.assign_from_innermost(core::iter::empty()),
+            }
         }
     }
 }
@@ -117,8 +120,10 @@ fn write(target: &Task, capable: bool, input: UserSlice, pos: bindings::loff_t) 
         // the parser (the buffer is not read).
         return Err(EPERM);
     }
-    let refused = |id, why: Refusal| {
-        let chains = Chains::now(writer, target);
+    // Filled by whichever step gets furthest; the record reports them.
+    let mut chains = Chains::EMPTY;
+    let mut refused = |id, why: Refusal| {
+        chains.read(writer, target);
         audit::log_registration(&Attempt {
             target,
             id,
@@ -147,10 +152,10 @@ fn write(target: &Task, capable: bool, input: UserSlice, pos: bindings::loff_t) 
         Ok(id) => id,
         Err(why) => return refused(parsed.ok(), why),
     };
-    let result = register(writer, target, id);
-    let (op, session, chains) = match &result {
-        Ok(r) => (Some(r.op), r.session, &r.chains),
-        Err(e) => (None, session::NO_SESSION, &e.chains),
+    let result = register(writer, target, id, &mut chains);
+    let (op, session) = match result {
+        Ok(r) => (Some(r.op), r.session),
+        Err(_) => (None, session::NO_SESSION),
     };
     audit::log_registration(&Attempt {
         target,
@@ -196,14 +201,14 @@ enum Plan {
 }
 
 /// Registers `target`'s whole process in container `id` below `writer`'s
-/// chain: rules 4 to 9, then the new session for every thread.
-///
-/// Both outcomes carry the chains the locks showed, for the record.
-#[expect(
-    clippy::result_large_err,
-    reason = "returned once per registration, on the stack; boxing would allocate on every refusal"
-)]
-fn register(writer: &Task, target: &Task, id: ContainerId) -> Result<Registration, RegisterError> {
+/// chain: rules 4 to 9, then the new session for every thread. `chains`
+/// receives the chains the rules saw (filled in place), for the record.
+fn register(
+    writer: &Task,
+    target: &Task,
+    id: ContainerId,
+    chains: &mut Chains,
+) -> Result<Registration, RegisterError> {
     let mut retry = false;
     let (mut reg, lookup) = loop {
         let mut reg = REGISTRY.lock();
@@ -221,16 +226,6 @@ fn register(writer: &Task, target: &Task, id: ContainerId) -> Result<Registratio
         };
         break (reg, lookup);
     };
-    // With the mutex held no other registration changes any slot, and the
-    // writer (running) is not released, so its session is the one the rules
-    // see below.
-    let writer_session = task::session_ref(writer);
-    let mut chains = Chains {
-        writer: writer_session
-            .as_deref()
-            .map_or(Chain::EMPTY, |s| s.container().chain()),
-        target: Chain::EMPTY,
-    };
     // Memory first (the mutex allows sleeping): nothing may sleep once
     // `tasklist_lock` is held.
     let memory = Session::alloc().and_then(|s| {
@@ -241,71 +236,57 @@ fn register(writer: &Task, target: &Task, id: ContainerId) -> Result<Registratio
         Ok((s, plan))
     });
     let Ok((session_mem, plan)) = memory else {
-        chains.target = Chains::now(writer, target).target;
-        return Err(RegisterError {
-            why: Failure::NoMemory,
-            chains,
-        });
+        chains.read(writer, target);
+        return Err(RegisterError::NoMemory);
     };
 
+    // With the mutex held no other registration changes a slot, the lock
+    // below keeps the target from being released, and the writer is
+    // running: both sessions stay the ones the rules see.
     let tasklist = Tasklist::read_lock();
-    let gone = tasklist.facts(target).gone();
-    {
+    let facts = tasklist.facts(target);
+    let gone = facts.gone();
+    // One read-side section for both chains and, for a new container, a
+    // reference on its parent (the writer's container).
+    let parent = {
         let rcu = rcu::read_lock();
-        if let Some(s) = task::session(target, &rcu) {
-            chains.target = Chain::from_innermost(s.ids());
+        chains.fill(writer, target, &rcu);
+        match &plan {
+            Plan::Create(..) => task::session(writer, &rcu).and_then(|s| s.container()),
+            Plan::Join(_) => None,
         }
-    }
+    };
     let mut has_children = false;
     if !gone {
-        tasklist.for_each_thread(target, |t| has_children |= tasklist.facts(t).has_children);
+        tasklist.for_each_thread(&facts, |t| has_children |= tasklist.facts(t).has_children);
     }
     let liveness = match &plan {
         Plan::Create(..) => Liveness::Free,
         Plan::Join(c) => Liveness::Live(c.parent().map(Container::id)),
     };
-    let checked = rules::check_target(&rules::Target {
+    let op = rules::check_target(&rules::Target {
         exiting: gone,
         writer_chain: chains.writer.as_slice(),
         target_chain: chains.target.as_slice(),
         has_children,
         liveness,
-    });
-    let op = match checked {
-        Ok(op) => op,
-        Err(why) => {
-            return Err(RegisterError {
-                why: Failure::Refused(why),
-                chains,
-            })
-        }
-    };
+    })
+    .map_err(RegisterError::Refused)?;
 
     let container = match plan {
         Plan::Join(c) => c,
-        Plan::Create(place, mem) => {
-            let parent = writer_session.as_deref().map(|s| ARef::from(s.container()));
-            let Some(c) = reg.link(place, mem, id, parent) else {
-                return Err(RegisterError {
-                    why: Failure::Refused(Refusal::IdInUse),
-                    chains,
-                });
-            };
-            c
-        }
+        Plan::Create(place, mem) => reg
+            .link(place, mem, id, parent)
+            .ok_or(RegisterError::Refused(Refusal::IdInUse))?,
     };
     let num = reg.next_session();
     let session = Session::new(session_mem, num, container);
-    tasklist.for_each_thread(target, |t| {
+    tasklist.for_each_thread(&facts, |t| {
         // The old session (and maybe its container) is released here: that
         // takes no lock and never sleeps.
         drop(tasklist.replace_session(t, session.clone()));
     });
     drop(tasklist);
     drop(reg);
-    Ok(Registration {
-        op,
-        session: num,
-        chains,
-    })
+    Ok(Registration { op, session: num })
 }

@@ -74,11 +74,6 @@ impl Session {
     pub(crate) fn alloc() -> Result<slab::SlabUninit<Session>, AllocError> {
         SESSIONS.as_ref().ok_or(AllocError)?.alloc()
     }
-
-    /// This session's container.
-    pub(crate) fn container(&self) -> &Container {
-        &self.container
-    }
 }
 
 // SAFETY: The count is a `refcount_t` (so it is atomic and saturating), and
@@ -147,6 +142,12 @@ impl<'a> SessionView<'a> {
         // Containers are freed a grace period after their last session (see
         // `Session::dec_ref`), so they outlive this view too.
         self.0.container.ids()
+    }
+
+    /// A counted reference to its container, unless that is dying (it is
+    /// not while the session is referenced, as a task's slot does).
+    pub(crate) fn container(self) -> Option<ARef<Container>> {
+        self.0.container.get()
     }
 
     /// The address of its container, to compare with others (never followed).

@@ -110,12 +110,14 @@ impl Tasklist {
         Tasklist(())
     }
 
-    /// Calls `f` on every thread of `t`'s process, `t` first; on none if
-    /// `t` is released (its thread list links are stale then).
-    pub(crate) fn for_each_thread(&self, t: &Task, mut f: impl FnMut(&Task)) {
-        if self.facts(t).released {
+    /// Calls `f` on every thread of the process whose `facts` these are,
+    /// that task first; on none if it is released (its thread list links
+    /// are stale then).
+    pub(crate) fn for_each_thread(&self, facts: &TaskFacts<'_>, mut f: impl FnMut(&Task)) {
+        if facts.released {
             return;
         }
+        let t = facts.task;
         let mut cur = t;
         loop {
             f(cur);
@@ -137,8 +139,8 @@ impl Tasklist {
     /// exit flags are set by other paths at any time (under `siglock`), so
     /// they are read once (`READ_ONCE`): a task that starts exiting just after
     /// is registered, and its release drops the new session as any other.
-    pub(crate) fn facts(&self, t: &Task) -> TaskFacts {
-        let t = t.as_ptr();
+    pub(crate) fn facts<'a>(&self, task: &'a Task) -> TaskFacts<'a> {
+        let t = task.as_ptr();
         // SAFETY: `t` is live; `thread_pid` and `children` change only with
         // `tasklist_lock` held for writing (excluded by the type invariant);
         // the flag words are aligned `u32`s, read atomically as the writers
@@ -148,6 +150,7 @@ impl Tasklist {
             let signal_flags =
                 Atomic::from_ptr(ptr::addr_of_mut!((*(*t).signal).flags)).load(Relaxed);
             TaskFacts {
+                task,
                 released: (*t).thread_pid.is_null(),
                 exiting: flags & bindings::PF_EXITING != 0,
                 group_exiting: signal_flags & bindings::SIGNAL_GROUP_EXIT != 0,
@@ -172,8 +175,10 @@ impl Drop for Tasklist {
     }
 }
 
-/// A task's state as rule 4 ("exiting or gone") and rule 7 ("has children") see it.
-pub(crate) struct TaskFacts {
+/// A task's state as rule 4 ("exiting or gone") and rule 7 ("has children")
+/// see it. Made only by [`Tasklist::facts`], so `released` is `task`'s.
+pub(crate) struct TaskFacts<'a> {
+    task: &'a Task,
     /// Released: no longer on any list (`!pid_alive()`).
     pub(crate) released: bool,
     /// The thread has started `do_exit()`.
@@ -184,7 +189,7 @@ pub(crate) struct TaskFacts {
     pub(crate) has_children: bool,
 }
 
-impl TaskFacts {
+impl TaskFacts<'_> {
     /// Rule 4: a target whose process cannot take a new container.
     pub(crate) fn gone(&self) -> bool {
         self.released || self.exiting || self.group_exiting
