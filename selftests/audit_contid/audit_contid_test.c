@@ -409,17 +409,6 @@ TEST(rule5_target_outside_writer_container_is_exdev)
 	kid_stop(&sibling);
 }
 
-/* The writer in A: a zombie outside A is ESRCH; a live task outside A, EXDEV. */
-static int writer_in_a_to_zombie(void *arg)
-{
-	struct scope_args *a = arg;
-	int err = set_refused(a->sibling, a->id);
-
-	if (err != EXDEV)
-		return 100 + err;
-	return set_refused(a->outside, a->id);
-}
-
 TEST(order4_exiting_before_out_of_scope_is_esrch)
 {
 	struct scope_args a;
@@ -435,8 +424,9 @@ TEST(order4_exiting_before_out_of_scope_is_esrch)
 	if (zombie == 0)
 		_exit(0);
 	ASSERT_EQ(0, waitid(P_PID, zombie, &info, WEXITED | WNOWAIT));
-	a = (struct scope_args){ zombie, live.pid, test_id(1) };
-	agent_start(&w, writer_in_a_to_zombie, &a);
+	/* The writer in A: a live task outside A is EXDEV, a zombie ESRCH. */
+	a = (struct scope_args){ live.pid, zombie, test_id(1) };
+	agent_start(&w, writer_in_a, &a);
 	ASSERT_EQ(0, set_contid(w.pid, test_id(0)));
 	EXPECT_EQ(ESRCH, agent_finish(&w));
 	ASSERT_EQ(zombie, waitpid(zombie, NULL, 0));
