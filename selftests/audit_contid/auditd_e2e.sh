@@ -99,11 +99,9 @@ end_fields="op=destroy contid=$id res=1"
 # libaudit keeps only for the types it lists (lib/netlink.c adjust_reply);
 # auditd 3.0.9 logs it as "type=UNKNOWN[1020] msg=lost" (no serial, no
 # fields) and ausearch cannot see it. Then the fields are read from the
-# multicast copy, and the records auditd logged are matched to it one by
-# one: each record as its serial, each lost CONTAINER_OP as "lost". Over the
-# reader's window, up to its last CONTAINER_OP, both sequences must be equal:
-# so auditd logged a CONTAINER_OP exactly where the kernel sent the
-# registration and the end, and nothing else in between.
+# multicast copy, and auditd's log must hold a (lost) CONTAINER_OP for every
+# one the reader saw. (Matching the two streams record by record was tried:
+# the unicast and multicast queues interleave other records differently.)
 ausearch -m 1340 > "$work/ids" 2>&1
 ausearch -m 1020 > "$work/ops" 2>&1
 if grep -q "op=set" "$work/ops"; then
@@ -112,34 +110,18 @@ if grep -q "op=set" "$work/ops"; then
 	check "ausearch -m 1020 shows the container's end, once" \
 		"[ \$(grep -c '$end_fields' '$work/ops') = 1 ]"
 else
-	echo "# this auditd drops CONTAINER_OP payloads: matching its records to the kernel's"
-	awk '$1 == 1320 { next }	# EOE ends an event; auditd does not log it
-	     $1 == 1020 { print "lost"; next }
-	     { s = $2; sub(/^audit\([0-9.]+:/, "", s); sub(/\):$/, "", s); print s }' \
-		"$work/mc" > "$work/mc.tok"
-	awk '/^type=UNKNOWN\[1020\] msg=lost$/ { print "lost"; next }
-	     match($0, /msg=audit\([0-9.]+:[0-9]+\)/) {
-		s = substr($0, RSTART, RLENGTH); sub(/.*:/, "", s); sub(/\)/, "", s); print s }' \
-		"$log" > "$work/log.tok"
-	# The reader's window, up to its last lost record, and where it starts
-	# in auditd's log: at the reader's first serial, less the lost records
-	# before it.
-	last=$(grep -n -x lost "$work/mc.tok" | tail -n 1 | cut -d: -f1)
-	first=$(grep -v -x -m 1 lost "$work/mc.tok")
-	lead=$(awk -v f="$first" '$0 == f { exit } $0 == "lost" { n++ } END { print n + 0 }' \
-		"$work/mc.tok")
-	at=$(grep -n -x -m 1 "${first:-none}" "$work/log.tok" | cut -d: -f1)
-	aligned=false
-	if [ -n "$last" ] && [ -n "$at" ] && [ $((at - lead)) -ge 1 ]; then
-		head -n "$last" "$work/mc.tok" > "$work/mc.win"
-		tail -n +$((at - lead)) "$work/log.tok" | head -n "$last" > "$work/log.win"
-		cmp -s "$work/mc.win" "$work/log.win" && aligned=true
-	fi
-	check "auditd logged a CONTAINER_OP where the kernel sent the registration: $set_fields... res=1" \
-		"$aligned && [ \$(grep -c '^1020 .*: $set_fields.* res=1\$' '$work/mc') = 1 ]"
-	check "auditd logged a CONTAINER_OP where the kernel sent the container's end, once: $end_fields" \
-		"$aligned && [ \$(grep -c '^1020 .*: $end_fields\$' '$work/mc') = 1 ] &&
-		 [ \$(grep -c -x lost '$work/mc.win') = 2 ]"
+	echo "# this auditd drops CONTAINER_OP payloads: fields from the kernel's multicast copy"
+	# auditd is registered before the multicast reader subscribes and until
+	# after it stops, so it received every CONTAINER_OP the reader saw: its
+	# log holds at least as many (lost) 1020 records. A daemon that dropped
+	# them, or a kernel that sent them elsewhere, has fewer.
+	sent=$(grep -c '^1020 ' "$work/mc")
+	logged=$(grep -c '^type=UNKNOWN\[1020\] msg=lost$' "$log")
+	echo "# CONTAINER_OP records: $sent seen by the multicast reader, $logged in auditd's log"
+	check "the kernel sent the registration with its fields, and auditd logged a CONTAINER_OP for each: $set_fields... res=1" \
+		"[ \$(grep -c '^1020 .*: $set_fields.* res=1\$' '$work/mc') = 1 ] && [ $sent -ge 2 ] && [ $logged -ge $sent ]"
+	check "the kernel sent the container's end once, and auditd logged it: $end_fields" \
+		"[ \$(grep -c '^1020 .*: $end_fields\$' '$work/mc') = 1 ] && [ $logged -ge $sent ]"
 fi
 check "ausearch -m 1340 names the session the registration started" \
 	"grep -q 'contid=$id contsession=$session\$' '$work/ids'"
