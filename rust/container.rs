@@ -33,6 +33,7 @@ use crate::{
     id::{Chain, ContainerId},
     refcount::{self, Counted},
     registry,
+    session::Session,
     slab::{KmemCache, SlabUninit},
 };
 
@@ -50,6 +51,10 @@ use crate::{
 ///   registry's tree (only touched with the registry mutex held); it is
 ///   freed an RCU grace period after that.
 /// - `parent` holds one reference on the enclosing container until freed.
+/// - `first` is the session that created the container, in the same
+///   allocation: uninitialised until [`Session::first`] writes it, once, from
+///   the [`NewContainer`] that only [`NewContainer::new`] hands out. Its memory
+///   goes with the container's.
 /// - Allocated from [`CONTAINERS`].
 #[repr(C)]
 pub(crate) struct Container {
@@ -63,6 +68,58 @@ pub(crate) struct Container {
     /// The next container on [`DEAD`].
     next_dead: Atomic<*mut Container>,
     rcu: Opaque<bindings::kvfree_rcu_head>,
+    /// The first session, so that a new container costs one allocation.
+    first: Opaque<Session>,
+}
+
+/// A container just made, whose first session is not written yet: the one
+/// value from which [`Session::first`] may write it.
+///
+/// # Invariants
+///
+/// Nobody has written the container's `first` session, and no other
+/// `NewContainer` of the same container exists.
+pub(crate) struct NewContainer(ARef<Container>);
+
+impl core::ops::Deref for NewContainer {
+    type Target = Container;
+
+    fn deref(&self) -> &Container {
+        &self.0
+    }
+}
+
+impl NewContainer {
+    /// A new container `id` inside `parent`, with one reference, for its
+    /// first session. Made only by [`crate::registry::Registry::link`], which
+    /// links it into the tree before the registry mutex is released.
+    pub(crate) fn new(
+        mem: SlabUninit<Container>,
+        id: ContainerId,
+        parent: Option<ARef<Container>>,
+    ) -> Self {
+        if let Some(p) = &parent {
+            p.children.add(1, Relaxed);
+        }
+        // INVARIANT: One reference, returned; the parent reference is ours;
+        // our caller links the node. The first session is left to the one
+        // `NewContainer`.
+        NewContainer(mem.write(Container {
+            node: Opaque::uninit(),
+            refs: Refcount::new(1),
+            children: Atomic::new(0),
+            id,
+            parent,
+            next_dead: Atomic::new(ptr::null_mut()),
+            rcu: Opaque::uninit(),
+            first: Opaque::uninit(),
+        }))
+    }
+
+    /// The slot for the first session, and the reference it is to hold.
+    pub(crate) fn into_parts(self) -> (*mut Session, ARef<Container>) {
+        (self.0.first.get(), self.0)
+    }
 }
 
 /// Where containers are allocated; set up by the module initialiser.
@@ -74,28 +131,9 @@ impl Container {
         CONTAINERS.as_ref().ok_or(AllocError)?.alloc()
     }
 
-    /// A new container `id` inside `parent`, with one reference. Made only by
-    /// [`crate::registry::Registry::link`], which links it into the tree
-    /// before the registry mutex is released.
-    pub(crate) fn new(
-        mem: SlabUninit<Container>,
-        id: ContainerId,
-        parent: Option<ARef<Container>>,
-    ) -> ARef<Container> {
-        if let Some(p) = &parent {
-            p.children.add(1, Relaxed);
-        }
-        // INVARIANT: One reference, returned; the parent reference is ours;
-        // our caller links the node.
-        mem.write(Container {
-            node: Opaque::uninit(),
-            refs: Refcount::new(1),
-            children: Atomic::new(0),
-            id,
-            parent,
-            next_dead: Atomic::new(ptr::null_mut()),
-            rcu: Opaque::uninit(),
-        })
+    /// Whether `s` is this container's first session (in its memory).
+    pub(crate) fn is_first(&self, s: NonNull<Session>) -> bool {
+        ptr::eq(self.first.get(), s.as_ptr())
     }
 
     pub(crate) fn id(&self) -> ContainerId {
@@ -149,11 +187,29 @@ unsafe impl AlwaysRefCounted for Container {
         self.refs.inc();
     }
 
+    /// At zero, hands the container to the reaper: pushes it on [`DEAD`] and
+    /// queues the work item. Takes no lock and never sleeps: callers include
+    /// `release_task()`.
     unsafe fn dec_ref(obj: NonNull<Self>) {
         // SAFETY: The caller gives up a reference, so `obj` is valid until the
-        // count reaches zero, and after that until the reaper frees it.
-        if unsafe { obj.as_ref() }.refs.dec_and_test() {
-            push_dead(obj);
+        // count reaches zero. After that it is ours alone (look-ups use `get`,
+        // which refuses it) and stays in memory until the reaper frees it,
+        // which it does only after taking it from `DEAD`: it is touched here
+        // until the exchange that pushes it succeeds, never after. Queueing
+        // work is allowed in any context.
+        unsafe {
+            if !obj.as_ref().refs.dec_and_test() {
+                return;
+            }
+            let mut head = DEAD.load(Relaxed);
+            loop {
+                obj.as_ref().next_dead.store(head, Relaxed);
+                match DEAD.cmpxchg(head, obj.as_ptr(), Release) {
+                    Ok(_) => break,
+                    Err(now) => head = now,
+                }
+            }
+            bindings::audit_contid_schedule_reap();
         }
     }
 }
@@ -165,28 +221,9 @@ unsafe impl Send for Container {}
 unsafe impl Sync for Container {}
 
 /// Dead containers waiting for the reaper, newest first (a Treiber stack:
-/// pushed from any context, taken whole by the reaper, so no ABA).
+/// pushed from any context, taken whole by the reaper, so no ABA). Pushed as
+/// pointers: once pushed, the reaper may free a container at any time.
 static DEAD: Atomic<*mut Container> = Atomic::new(ptr::null_mut());
-
-/// Hands a container whose count reached zero to the reaper. Takes no lock
-/// and never sleeps: callers include `release_task()`. The container is
-/// passed as a pointer: once pushed, the reaper may free it at any time.
-fn push_dead(c: NonNull<Container>) {
-    // SAFETY: `c` is not pushed yet, so not freed (the reaper frees only what
-    // it took from `DEAD`) until the exchange below succeeds; after that it
-    // is not touched. Queueing work is allowed in any context.
-    unsafe {
-        let mut head = DEAD.load(Relaxed);
-        loop {
-            c.as_ref().next_dead.store(head, Relaxed);
-            match DEAD.cmpxchg(head, c.as_ptr(), Release) {
-                Ok(_) => break,
-                Err(now) => head = now,
-            }
-        }
-        bindings::audit_contid_schedule_reap();
-    }
-}
 
 /// Waits until every container that died so far has been reaped (logged and
 /// unlinked). Process context, never from the reaper itself.

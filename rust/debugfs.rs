@@ -31,7 +31,7 @@ fn memory(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
         "container {}",
         size(CONTAINERS.as_ref().map(|c| c.object_size()))
     )?;
-    // The tree node is inside the container.
+    // The tree node and the first session are inside the container.
     writeln!(f, "tree_node 0")?;
     writeln!(
         f,

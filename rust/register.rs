@@ -194,10 +194,11 @@ enum Lookup {
 
 /// What a permitted registration will do to the registry.
 enum Plan {
-    /// Create the container, with this memory, at this place.
+    /// Create the container, with this memory (its first session's too), at
+    /// this place.
     Create(Place, SlabUninit<Container>),
-    /// Join this live container.
-    Join(ARef<Container>),
+    /// Join this live container in a session of this memory.
+    Join(ARef<Container>, SlabUninit<Session>),
 }
 
 /// Registers `target`'s whole process in container `id` below `writer`'s
@@ -228,14 +229,11 @@ fn register(
     };
     // Memory first (the mutex allows sleeping): nothing may sleep once
     // `tasklist_lock` is held.
-    let memory = Session::alloc().and_then(|s| {
-        let plan = match lookup {
-            Lookup::Free(place) => Plan::Create(place, Container::alloc()?),
-            Lookup::Live(c) => Plan::Join(c),
-        };
-        Ok((s, plan))
-    });
-    let Ok((session_mem, plan)) = memory else {
+    let plan = match lookup {
+        Lookup::Free(place) => Container::alloc().map(|mem| Plan::Create(place, mem)),
+        Lookup::Live(c) => Session::alloc().map(|mem| Plan::Join(c, mem)),
+    };
+    let Ok(plan) = plan else {
         chains.read(writer, target);
         return Err(RegisterError::NoMemory);
     };
@@ -253,7 +251,7 @@ fn register(
         chains.fill(writer, target, &rcu);
         match &plan {
             Plan::Create(..) => task::session(writer, &rcu).and_then(|s| s.container()),
-            Plan::Join(_) => None,
+            Plan::Join(..) => None,
         }
     };
     let mut has_children = false;
@@ -262,7 +260,7 @@ fn register(
     }
     let liveness = match &plan {
         Plan::Create(..) => Liveness::Free,
-        Plan::Join(c) => Liveness::Live(c.parent().map(Container::id)),
+        Plan::Join(c, _) => Liveness::Live(c.parent().map(Container::id)),
     };
     let op = rules::check_target(&rules::Target {
         exiting: gone,
@@ -273,14 +271,16 @@ fn register(
     })
     .map_err(RegisterError::Refused)?;
 
-    let container = match plan {
-        Plan::Join(c) => c,
-        Plan::Create(place, mem) => reg
-            .link(place, mem, id, parent)
-            .ok_or(RegisterError::Refused(Refusal::IdInUse))?,
+    let session = match plan {
+        Plan::Join(c, mem) => Session::new(mem, reg.next_session(), c),
+        Plan::Create(place, mem) => {
+            let c = reg
+                .link(place, mem, id, parent)
+                .ok_or(RegisterError::Refused(Refusal::IdInUse))?;
+            Session::first(c, reg.next_session())
+        }
     };
-    let num = reg.next_session();
-    let session = Session::new(session_mem, num, container);
+    let num = session.num();
     tasklist.for_each_thread(&facts, |t| {
         // The old session (and maybe its container) is released here: that
         // takes no lock and never sleeps.

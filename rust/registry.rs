@@ -22,7 +22,12 @@ use kernel::{
     sync::{aref::ARef, global_lock},
 };
 
-use crate::{container::Container, id::ContainerId, session, slab::SlabUninit};
+use crate::{
+    container::{Container, NewContainer},
+    id::ContainerId,
+    session,
+    slab::SlabUninit,
+};
 
 /// The tree and the session counter.
 ///
@@ -105,13 +110,13 @@ impl Registry {
         mem: SlabUninit<Container>,
         id: ContainerId,
         parent: Option<ARef<Container>>,
-    ) -> Option<ARef<Container>> {
+    ) -> Option<NewContainer> {
         let place = if place.generation == self.generation {
             place
         } else {
             self.find(id).err()?
         };
-        let c = Container::new(mem, id, parent);
+        let c = NewContainer::new(mem, id, parent);
         self.generation = self.generation.wrapping_add(1);
         // INVARIANT: `c` is linked before the mutex is released, and stays in
         // memory until the reaper unlinks it.

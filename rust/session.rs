@@ -16,7 +16,7 @@ use kernel::{
 };
 
 use crate::{
-    container::Container,
+    container::{Container, NewContainer},
     id::ContainerId,
     refcount::{self, Counted},
     slab::{self, KmemCache},
@@ -42,7 +42,8 @@ pub(crate) const fn next_session_number(n: u32) -> u32 {
 /// - `refs` counts the task slots and `ARef`s pointing here; at zero the
 ///   session is freed an RCU grace period later.
 /// - The session holds one reference on `container` until it is freed.
-/// - Allocated from [`SESSIONS`].
+/// - Allocated from [`SESSIONS`], or the first session of `container`, in
+///   its memory ([`Container::is_first`]), which is freed with it.
 pub(crate) struct Session {
     refs: Refcount,
     num: u32,
@@ -70,6 +71,32 @@ impl Session {
         })
     }
 
+    /// Starts session `num` as the first of a new container, in the
+    /// container's own memory, with one reference.
+    pub(crate) fn first(new: NewContainer, num: u32) -> ARef<Session> {
+        let (slot, container) = new.into_parts();
+        // SAFETY: `slot` is the container's `first` session, valid for writes
+        // as long as the container (we hold a reference, which moves into the
+        // session), never written before and by nobody else (the
+        // `NewContainer` invariant; we consumed it). Once written, the one
+        // reference it starts with is the returned `ARef`'s.
+        // INVARIANT: As in `new`; its memory is the container's.
+        unsafe {
+            slot.write(Session {
+                refs: Refcount::new(1),
+                num,
+                container,
+                rcu: Opaque::uninit(),
+            });
+            ARef::from_raw(NonNull::new_unchecked(slot))
+        }
+    }
+
+    /// Its number.
+    pub(crate) fn num(&self) -> u32 {
+        self.num
+    }
+
     /// Memory for one session, from [`SESSIONS`].
     pub(crate) fn alloc() -> Result<slab::SlabUninit<Session>, AllocError> {
         SESSIONS.as_ref().ok_or(AllocError)?.alloc()
@@ -88,14 +115,19 @@ unsafe impl AlwaysRefCounted for Session {
         // count reaches zero. Then the last reference is gone, and only RCU
         // readers that began earlier can still see the session: the container
         // reference is read out exactly once, and the memory freed after a
-        // grace period (`kfree()` frees slab objects) without dropping it.
+        // grace period (`kfree()` frees slab objects) without dropping it. A
+        // container's first session is not freed here: its memory is the
+        // container's, freed by the reaper a grace period after the container
+        // reference read out here, its last, is dropped.
         let container = unsafe {
             let s = obj.as_ref();
             if !s.refs.dec_and_test() {
                 return;
             }
             let container = ptr::read(&s.container);
-            bindings::kvfree_call_rcu(s.rcu.get(), obj.as_ptr().cast());
+            if !container.is_first(obj) {
+                bindings::kvfree_call_rcu(s.rcu.get(), obj.as_ptr().cast());
+            }
             container
         };
         // Readers still inside the session see a container that is freed after

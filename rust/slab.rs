@@ -95,7 +95,7 @@ impl<T: Counted + 'static> SlabUninit<T> {
         let p = core::mem::ManuallyDrop::new(self).ptr;
         // SAFETY: `p` is valid for writes and owned by us alone (type
         // invariant), and `MaybeUninit<T>` has `T`'s layout. Constructors
-        // start the count at one (see `Container::new`, `Session::new`), and
+        // start the count at one (see `NewContainer::new`, `Session::new`), and
         // that reference moves to the `ARef`.
         unsafe {
             (*p.as_ptr()).write(value);

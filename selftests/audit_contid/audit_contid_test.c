@@ -1203,6 +1203,52 @@ TEST(lifecycle_dead_container_leaves_listing_and_id_is_reusable)
 	EXPECT_EQ(0, agent_finish(&w));
 }
 
+/*
+ * docs/design.rst: a container's first session is the one that created it;
+ * the container lives while any session or nested container refers to it,
+ * whichever session ends first.
+ */
+TEST(lifecycle_container_outlives_its_first_session)
+{
+	unsigned long long x = test_id(11), s2;
+	char chain[CHAIN_MAX] = "", want[CHAIN_MAX];
+	int tasks = -1;
+	struct kid a, b, c;
+
+	if (unsupported())
+		SKIP(return, "%s", unsupported());
+	chain_add(chain, x);
+	snprintf(want, sizeof(want), "%s\n", chain);
+	kid_start(&a);
+	kid_start(&b);
+	ASSERT_EQ(0, set_contid(a.pid, x));	/* creates x */
+	ASSERT_EQ(0, set_contid(b.pid, x));	/* joins x */
+	s2 = session_of(b.pid, 0);
+	EXPECT_NE(session_of(a.pid, 0), s2);
+	/* The creating session ends; the joined one keeps x. */
+	kid_stop(&a);
+	ASSERT_EQ(1, debugfs_lookup(chain, &tasks, NULL));
+	EXPECT_EQ(1, tasks);
+	EXPECT_STREQ(want, contid_of(b.pid, 0, chain_buf));
+	EXPECT_EQ(s2, session_of(b.pid, 0));
+	/* x is live, so a new registration joins it. */
+	kid_start(&c);
+	ASSERT_EQ(0, set_contid(c.pid, x));
+	EXPECT_STREQ(want, contid_of(c.pid, 0, chain_buf));
+	ASSERT_EQ(1, debugfs_lookup(chain, &tasks, NULL));
+	EXPECT_EQ(2, tasks);
+	kid_stop(&b);
+	kid_stop(&c);
+	EXPECT_EQ(0, debugfs_lookup(chain, NULL, NULL));
+	/* Gone: the ID makes a new container with a new first session. */
+	kid_start(&a);
+	ASSERT_EQ(0, set_contid(a.pid, x));
+	EXPECT_STREQ(want, contid_of(a.pid, 0, chain_buf));
+	EXPECT_EQ(1, debugfs_lookup(chain, NULL, NULL));
+	kid_stop(&a);
+	EXPECT_EQ(0, debugfs_lookup(chain, NULL, NULL));
+}
+
 /* ---- races, each bounded in time ---- */
 
 #define RACE_SECONDS 3
