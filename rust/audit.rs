@@ -1,13 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Audit records: `CONTAINER_OP` (1020) for registrations and container ends,
+//! Audit records: `CONTAINER_OP` (1341) for registrations and container ends,
 //! `CONTAINER_ID` (1340) naming the container of an event's subject or target.
 //!
 //! Formats follow the audit subsystem's conventions: `key=value`, the chain as
 //! read from procfs, `unset` for none, the writer's task info, `res=` last.
+//!
+//! A `CONTAINER_ID` record is an auxiliary record in the buffer of the record
+//! it describes (`audit_log_aux()`): same timestamp and serial, so audit
+//! userspace reads it inside that event. It follows a `SYSCALL` or `OBJ_PID`
+//! record and precedes a user message, which userspace takes as the end of
+//! its event.
 
 use core::{
+    ffi::CStr,
     fmt::{self, Write},
+    marker::PhantomData,
     ptr::{self, NonNull},
 };
 
@@ -53,9 +61,16 @@ impl<const N: usize> Text<N> {
         &self.buf[..self.len]
     }
 
-    /// Appends `bytes` as they are; what does not fit is cut.
+    /// The text up to its first NUL: all of it, for text that [`Text::push`]
+    /// wrote (it leaves the zeroed last byte alone) and that holds no NUL.
+    fn as_c_str(&self) -> &CStr {
+        CStr::from_bytes_until_nul(&self.buf).unwrap_or(c"")
+    }
+
+    /// Appends `bytes` as they are; what does not fit is cut, so that the
+    /// text always ends in a NUL (see [`Text::as_c_str`]).
     fn push(&mut self, bytes: &[u8]) {
-        let n = bytes.len().min(N - self.len);
+        let n = bytes.len().min(N - 1 - self.len);
         self.buf[self.len..self.len + n].copy_from_slice(&bytes[..n]);
         self.len += n;
     }
@@ -90,59 +105,118 @@ impl<const N: usize> Write for Text<N> {
     }
 }
 
-/// An audit record being built; ended (and queued) when dropped.
+/// What to write into an audit buffer.
+enum Part<'a> {
+    /// Text, as it is.
+    Text(&'a [u8]),
+    /// The calling task's identity (`pid=`, `auid=`, ..., `exe=`).
+    TaskInfo,
+    /// An auxiliary record of the buffer's event with this type and text,
+    /// after the buffer's record or (`first`) before it. Last, just before
+    /// the record is ended.
+    Aux {
+        ty: i32,
+        first: bool,
+        text: &'a CStr,
+    },
+}
+
+/// An audit record being built, by us or by the C code that lends it.
 ///
 /// # Invariants
 ///
-/// `self.0` is a live buffer from `audit_log_start()`, ended only by `drop`.
-struct Record(NonNull<bindings::audit_buffer>);
+/// `ab` is a live buffer from `audit_log_start()`, not ended during `'a`.
+struct Buffer<'a> {
+    ab: NonNull<bindings::audit_buffer>,
+    _lent: PhantomData<&'a mut bindings::audit_buffer>,
+}
+
+impl Buffer<'_> {
+    /// Writes `part` into the record.
+    fn write(&self, part: Part<'_>) {
+        let ab = self.ab.as_ptr();
+        // SAFETY: The buffer is live (type invariant) and used by one task at
+        // a time, as audit buffers are. "%.*s" reads `len` bytes of `text`,
+        // with arguments of the types it converts; the task info describes
+        // current, which is running; the aux text is NUL-terminated. A failed
+        // aux allocation is not ours to report: audit counts lost records.
+        unsafe {
+            match part {
+                Part::Text(text) => bindings::audit_log_format(
+                    ab,
+                    c"%.*s".as_char_ptr(),
+                    c_int::try_from(text.len()).unwrap_or(0),
+                    text.as_ptr().cast::<c_char>(),
+                ),
+                Part::TaskInfo => bindings::audit_log_task_info(ab),
+                Part::Aux { ty, first, text } => {
+                    let _ = bindings::audit_log_aux(ab, ty, first, text.as_char_ptr());
+                }
+            }
+        }
+    }
+}
+
+/// The buffer a C caller lends to one of our `#[export]`s, if not null.
+///
+/// The caller's contract: `ab` is null or a live buffer from
+/// `audit_log_start()` that it ends only after the call.
+fn lent<'a>(ab: *mut bindings::audit_buffer) -> Option<Buffer<'a>> {
+    // INVARIANT: Per the caller's contract, for the call (`'a`).
+    NonNull::new(ab).map(|ab| Buffer {
+        ab,
+        _lent: PhantomData,
+    })
+}
+
+/// An audit record we started; ended (and queued) when dropped.
+///
+/// # Invariants
+///
+/// `self.0`'s buffer is ended only by `drop`.
+struct Record(Buffer<'static>);
 
 impl Record {
-    /// Starts a record in the event of `ctx` (null: an event of its own).
-    /// With `always`, even when no rule asks for it, but only while audit is
-    /// enabled (as the kernel logs a `loginuid` change).
-    fn start(ctx: *mut bindings::audit_context, ty: i32, always: bool) -> Option<Self> {
+    /// Starts a record in the event of current's syscall (`in_syscall`) or
+    /// in an event of its own. With `always`, even when no rule asks for it,
+    /// but only while audit is enabled (as the kernel logs a `loginuid`
+    /// change).
+    fn start(in_syscall: bool, ty: i32, always: bool) -> Option<Self> {
+        let current = kernel::current!();
         // SAFETY: `audit_enabled` is a valid, aligned global word that, like
         // every reader in kernel/audit.c, we read once and tolerate changing.
-        // `ctx` is null or the audit context of the event being logged, which
-        // its owner keeps for the call; process context.
+        // current's audit context is its own field, which only current
+        // changes; it stays for the call. Process context.
         let ab = unsafe {
             if always && atomic_load(&raw mut bindings::audit_enabled, Relaxed) == 0 {
                 return None;
             }
+            let ctx = if in_syscall {
+                (*current.as_ptr()).audit_context
+            } else {
+                ptr::null_mut()
+            };
             bindings::audit_log_start(ctx, bindings::GFP_KERNEL, ty)
         };
-        // INVARIANT: Just started.
-        NonNull::new(ab).map(Record)
+        // INVARIANT: Just started; only `drop` ends it.
+        NonNull::new(ab).map(|ab| {
+            Record(Buffer {
+                ab,
+                _lent: PhantomData,
+            })
+        })
     }
 
     /// Appends `text` as it is.
     fn append(&self, text: &[u8]) {
-        let len = c_int::try_from(text.len()).unwrap_or(0);
-        // SAFETY: The buffer is live (type invariant); "%.*s" reads `len`
-        // bytes of `text`, with arguments of the types it converts.
-        unsafe {
-            bindings::audit_log_format(
-                self.0.as_ptr(),
-                c"%.*s".as_char_ptr(),
-                len,
-                text.as_ptr().cast::<c_char>(),
-            )
-        };
-    }
-
-    /// Appends the calling task's identity (`pid=`, `auid=`, ..., `exe=`).
-    fn append_task_info(&self) {
-        // SAFETY: The buffer is live (type invariant); the function describes
-        // current, which is running.
-        unsafe { bindings::audit_log_task_info(self.0.as_ptr()) };
+        self.0.write(Part::Text(text));
     }
 }
 
 impl Drop for Record {
     fn drop(&mut self) {
         // SAFETY: Live until now (type invariant), and ended exactly once.
-        unsafe { bindings::audit_log_end(self.0.as_ptr()) };
+        unsafe { bindings::audit_log_end(self.0.ab.as_ptr()) };
     }
 }
 
@@ -168,21 +242,29 @@ fn container_id_text(opid: Option<i32>, s: SessionView<'_>) -> ContainerIdText {
     t
 }
 
-/// Logs a `CONTAINER_ID` record with body `t` in the event of `ctx`: one
-/// `audit_log_format()` call. May sleep (the audit backlog): never under RCU.
-fn log_container_id(ctx: *mut bindings::audit_context, t: &ContainerIdText) {
-    if let Some(ab) = Record::start(ctx, CONTAINER_ID, false) {
-        ab.append(t.as_bytes());
-    }
+/// Adds a `CONTAINER_ID` record with body `t` to the event of the record in
+/// `ab`, after it or (`first`) before it. May sleep (it allocates with the
+/// buffer's flags): never under RCU.
+fn log_container_id(ab: &Buffer<'_>, first: bool, t: &ContainerIdText) {
+    ab.write(Part::Aux {
+        ty: CONTAINER_ID,
+        first,
+        text: t.as_c_str(),
+    });
 }
 
-/// Adds current's `CONTAINER_ID` record to its syscall event.
+/// Adds current's `CONTAINER_ID` record to the event of the record in `ab`
+/// (a syscall's, or a user message's with `first`).
 ///
 /// # Safety
 ///
-/// Called from `audit_log_exit()` with current's audit context.
+/// `ab` is null or a live buffer from `audit_log_start()` whose record is
+/// about to be ended, owned by the caller, who ends it after the call.
 #[export]
-pub unsafe extern "C" fn audit_contid_log_exit(ctx: *mut bindings::audit_context) {
+pub unsafe extern "C" fn audit_contid_log_subject(ab: *mut bindings::audit_buffer, first: bool) {
+    let Some(ab) = lent(ab) else {
+        return;
+    };
     let current: &Task = kernel::current!();
     // The session is read inside the RCU section that keeps it in memory
     // (another task may register current's process meanwhile and drop it),
@@ -192,22 +274,8 @@ pub unsafe extern "C" fn audit_contid_log_exit(ctx: *mut bindings::audit_context
         task::session(current, &rcu).map(|s| container_id_text(None, s))
     };
     if let Some(t) = text {
-        log_container_id(ctx, &t);
+        log_container_id(&ab, first, &t);
     }
-}
-
-/// The audit context a user message of current's should join.
-///
-/// # Safety
-///
-/// Called in process context from the audit netlink receive path.
-#[export]
-pub unsafe extern "C" fn audit_contid_event_context() -> *mut bindings::audit_context {
-    let current = kernel::current!();
-    if task::session(current, &rcu::read_lock()).is_none() {
-        return ptr::null_mut();
-    }
-    task::audit_context(current)
 }
 
 /// Replaces the session captured in `r`; returns the one it held.
@@ -254,23 +322,33 @@ pub unsafe extern "C" fn audit_contid_refs_put(refs: *mut bindings::audit_contid
     }
 }
 
-/// Logs the `CONTAINER_ID` record of an event's target, after its `OBJ_PID`.
+/// Adds the `CONTAINER_ID` record of an event's target after its `OBJ_PID`
+/// record, in `ab`.
 ///
 /// # Safety
 ///
-/// `ctx` is the event's audit context and `r` a valid captured reference.
+/// `ab` is null or the live buffer of the `OBJ_PID` record, about to be
+/// ended (by the caller, after the call), and `r` a valid captured
+/// reference owned by the caller.
 #[export]
 pub unsafe extern "C" fn audit_contid_log_target(
-    ctx: *mut bindings::audit_context,
+    ab: *mut bindings::audit_buffer,
     pid: bindings::pid_t,
     r: *mut bindings::audit_contid_ref,
 ) {
+    let Some(ab) = lent(ab) else {
+        return;
+    };
     // SAFETY: Per the function's contract.
     let r = unsafe { &mut *r };
     // Borrow the captured reference for the record, then put it back.
     let held = ref_replace(r, None);
     if let Some(s) = &held {
-        log_container_id(ctx, &container_id_text(Some(pid), SessionView::new(s)));
+        log_container_id(
+            &ab,
+            false,
+            &container_id_text(Some(pid), SessionView::new(s)),
+        );
     }
     drop(ref_replace(r, held));
 }
@@ -296,8 +374,7 @@ pub(crate) struct Attempt<'a> {
 /// Written in three parts, each formatted into a small buffer, so that the
 /// stack holds at most one chain's text at a time.
 pub(crate) fn log_registration(a: &Attempt<'_>) {
-    let ctx = task::audit_context(kernel::current!());
-    let Some(ab) = Record::start(ctx, CONTAINER_OP, true) else {
+    let Some(ab) = Record::start(true, CONTAINER_OP, true) else {
         return;
     };
     let op = match a.op {
@@ -345,7 +422,7 @@ pub(crate) fn log_registration(a: &Attempt<'_>) {
         ns.time,
     );
     ab.append(t.as_bytes());
-    ab.append_task_info();
+    ab.0.write(Part::TaskInfo);
     ab.append(if a.op.is_some() { b" res=1" } else { b" res=0" });
 }
 
@@ -357,7 +434,7 @@ pub(crate) fn log_destroy(chain: &Chain) {
         "op=destroy contid={} res=1",
         ChainText::new(chain.as_slice()).as_str()
     );
-    if let Some(ab) = Record::start(ptr::null_mut(), CONTAINER_OP, true) {
+    if let Some(ab) = Record::start(false, CONTAINER_OP, true) {
         ab.append(t.as_bytes());
     }
 }

@@ -13,6 +13,7 @@ mod audit;
 mod container;
 mod debugfs;
 mod errno;
+mod filter;
 mod hooks;
 mod id;
 mod proc;
@@ -26,10 +27,10 @@ mod task;
 
 // The C-callable API declared in include/linux/audit_contid.h.
 pub use audit::{
-    audit_contid_event_context, audit_contid_log_exit, audit_contid_log_target,
-    audit_contid_ref_set, audit_contid_refs_put,
+    audit_contid_log_subject, audit_contid_log_target, audit_contid_ref_set, audit_contid_refs_put,
 };
 pub use container::audit_contid_reap;
+pub use filter::audit_contid_filter;
 pub use hooks::{audit_contid_fork, audit_contid_release};
 pub use proc::{audit_contid_proc_read, audit_contsession_proc_read};
 pub use register::audit_contid_proc_write;

@@ -53,6 +53,18 @@ impl ContainerId {
         }
     }
 
+    /// The ID whose 128 bits are `bytes`, big-endian: the bytes in the order
+    /// its UUID text shows them, as an audit rule's `contid` field holds
+    /// them. `None` for 0.
+    pub const fn from_be_bytes(bytes: [u8; 16]) -> Option<Self> {
+        Self::new(u128::from_be_bytes(bytes))
+    }
+
+    /// Its 128 bits, big-endian (see [`ContainerId::from_be_bytes`]).
+    pub const fn to_be_bytes(self) -> [u8; 16] {
+        self.0.to_be_bytes()
+    }
+
     /// Writes the lowercase canonical UUID form into `out`.
     pub fn format_uuid(self, out: &mut [u8; UUID_LEN]) {
         const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -61,7 +73,7 @@ impl ContainerId {
         // Byte by byte at fixed offsets: no 128-bit shift per digit. Plain
         // index loops: they stay cheap even where iterator adapters over
         // arrays are not inlined (opt-level s).
-        let bytes = self.0.to_be_bytes();
+        let bytes = self.to_be_bytes();
         for i in 0..bytes.len() {
             let (byte, at) = (bytes[i], AT[i]);
             out[at] = HEX[usize::from(byte >> 4)];

@@ -25,7 +25,7 @@ use kernel::{
         atomic::{Acquire, Atomic, Relaxed, Release},
         rcu,
     },
-    task::{CurrentTask, Task},
+    task::Task,
 };
 
 use crate::session::{Session, SessionView};
@@ -204,12 +204,6 @@ pub(crate) fn own_process_or_kthread(writer: &Task, t: &Task) -> bool {
         // visible and never changes.
         unsafe { (*t.as_ptr()).flags & bindings::PF_KTHREAD != 0 }
     }
-}
-
-/// current's audit context (null when it has none).
-pub(crate) fn audit_context(current: &CurrentTask) -> *mut bindings::audit_context {
-    // SAFETY: current's own field, which only current changes.
-    unsafe { (*current.as_ptr()).audit_context }
 }
 
 /// Calls `f` on every thread in the system, under the RCU read lock.

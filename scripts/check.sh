@@ -48,7 +48,8 @@ t1=$(date +%s)
 bash "$REPO/scripts/lint.sh" || fail "lint failed"
 
 kselftests=("$BUILD/selftests/audit_contid_test" "$BUILD/selftests/hostile_test"
-	    "$BUILD/selftests/audit_records_test" "$REPO/selftests/audit_contid/auditd_e2e.sh")
+	    "$BUILD/selftests/audit_records_test" "$BUILD/selftests/audit_filter_test"
+	    "$REPO/selftests/audit_contid/auditd_e2e.sh")
 "$REPO/qemu/vm" -- "$REPO/qemu/guest-check" "${kselftests[@]}" | tee "$OUT"
 vmrc=${PIPESTATUS[0]}
 t2=$(date +%s)

@@ -51,6 +51,21 @@ proptest! {
         prop_assert_eq!(parse(&out), Ok(id));
     }
 
+    /// docs/admin-guide.rst: a rule's `contid` is 16 bytes in the order the
+    /// UUID text shows them.
+    #[test]
+    fn rule_bytes_are_the_uuid_text_in_order(bytes in any::<[u8; 16]>()) {
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        match ContainerId::from_be_bytes(bytes) {
+            None => prop_assert!(bytes.iter().all(|b| *b == 0)),
+            Some(id) => {
+                let mut out = [0u8; UUID_LEN];
+                id.format_uuid(&mut out);
+                prop_assert_eq!(std::str::from_utf8(&out).unwrap().replace('-', ""), hex);
+            }
+        }
+    }
+
     #[test]
     fn parser_agrees_with_the_oracle_on_any_bytes(input in proptest::collection::vec(any::<u8>(), 0..48)) {
         prop_assert_eq!(parse(&input).ok().map(|_| ()), oracle(&input).map(|_| ()));

@@ -9,12 +9,13 @@
 #include <linux/audit.h>
 #include <linux/netlink.h>
 #include <poll.h>
+#include <stddef.h>
 #include <sys/socket.h>
 
 #include "common.h"
 
 #ifndef AUDIT_CONTAINER_OP
-#define AUDIT_CONTAINER_OP 1020
+#define AUDIT_CONTAINER_OP 1341
 #endif
 #ifndef AUDIT_CONTAINER_ID
 #define AUDIT_CONTAINER_ID 1340
@@ -123,28 +124,108 @@ static inline int audit_set_backlog(int fd, __u32 limit, __u32 wait)
 	return audit_send(fd, AUDIT_SET, &s, sizeof(s));
 }
 
+#ifndef AUDIT_CONTID
+#define AUDIT_CONTID 27
+#endif
+
+#define CONTID_LEN 16u
+#define RULE_BUF 256
+
+/* Rules: struct audit_rule_data and its buf. */
+
+union rule {
+	struct audit_rule_data d;
+	unsigned char raw[sizeof(struct audit_rule_data) + RULE_BUF];
+};
+
+static inline size_t rule_len(const union rule *r)
+{
+	return offsetof(struct audit_rule_data, buf) + r->d.buflen;
+}
+
+static inline void rule_init(union rule *r, __u32 list, __u32 action)
+{
+	memset(r, 0, sizeof(*r));
+	r->d.flags = list;
+	r->d.action = action;
+}
+
+static inline void rule_num(union rule *r, __u32 field, __u32 op, __u32 value)
+{
+	__u32 i = r->d.field_count++;
+
+	r->d.fields[i] = field;
+	r->d.fieldflags[i] = op;
+	r->d.values[i] = value;
+}
+
+/*
+ * A field whose value lives in buf: @value in values[], and @n bytes from
+ * @p appended to buf after those of the fields before it. @value and @n
+ * differ only in malformed rules.
+ */
+static inline void rule_buf_field(union rule *r, __u32 field, __u32 op, __u32 value,
+				  const void *p, __u32 n)
+{
+	unsigned char *buf = r->raw + offsetof(struct audit_rule_data, buf);
+
+	if (r->d.buflen + n > RULE_BUF)
+		die("a test rule does not fit", EOVERFLOW);
+	rule_num(r, field, op, value);
+	memcpy(buf + r->d.buflen, p, n);
+	r->d.buflen += n;
+}
+
+static inline int hex_digit(char c)
+{
+	return c <= '9' ? c - '0' : c - 'a' + 10;
+}
+
+/* The 16 bytes of ID @v, read off its UUID text, left to right. */
+static inline void contid_bytes(unsigned long long v, unsigned char *out)
+{
+	char text[40];
+	const char *p = text;
+	unsigned int i;
+
+	fmt_uuid(v, text);
+	for (i = 0; i < CONTID_LEN; i++) {
+		if (*p == '-')
+			p++;
+		out[i] = hex_digit(p[0]) << 4 | hex_digit(p[1]);
+		p += 2;
+	}
+}
+
+/* "-F contid=X" (AUDIT_EQUAL) or "-F contid!=X" (AUDIT_NOT_EQUAL). */
+static inline void rule_contid(union rule *r, __u32 op, unsigned long long v)
+{
+	unsigned char b[CONTID_LEN];
+
+	contid_bytes(v, b);
+	rule_buf_field(r, AUDIT_CONTID, op, CONTID_LEN, b, CONTID_LEN);
+}
+
+static inline void rule_key(union rule *r, const char *key)
+{
+	rule_buf_field(r, AUDIT_FILTERKEY, AUDIT_EQUAL, strlen(key), key, strlen(key));
+}
+
+/* "-a always,exit -F arch=b64 -S @nr", as audit_rule() builds it. */
+static inline void exit_rule(union rule *r, int nr)
+{
+	rule_init(r, AUDIT_FILTER_EXIT, AUDIT_ALWAYS);
+	rule_num(r, AUDIT_ARCH, AUDIT_EQUAL, AUDIT_ARCH_X86_64);
+	r->d.mask[AUDIT_WORD(nr)] |= AUDIT_BIT(nr);
+}
+
 /* An exit rule: "-a always,exit -F arch=b64 -S @nr". */
 static inline int audit_rule(int fd, int type, unsigned int nr)
 {
-	struct audit_rule_data *r;
-	size_t len = sizeof(*r);
-	int i, err;
+	union rule r;
 
-	r = calloc(1, len);
-	if (!r)
-		return -ENOMEM;
-	r->flags = AUDIT_FILTER_EXIT;
-	r->action = AUDIT_ALWAYS;
-	r->field_count = 1;
-	r->fields[0] = AUDIT_ARCH;
-	r->fieldflags[0] = AUDIT_EQUAL;
-	r->values[0] = AUDIT_ARCH_X86_64;
-	for (i = 0; i < AUDIT_BITMASK_SIZE; i++)
-		r->mask[i] = 0;
-	r->mask[AUDIT_WORD(nr)] |= AUDIT_BIT(nr);
-	err = audit_send(fd, type, r, len);
-	free(r);
-	return err;
+	exit_rule(&r, nr);
+	return audit_send(fd, type, &r, rule_len(&r));
 }
 
 /* Becomes the audit daemon: enabled, records to us. 0, or a negative errno. */
@@ -280,6 +361,26 @@ static inline int count(struct auditd *d, int type, const char *const *needles)
 	for (i = 0; i < d->n; i++)
 		n += matches(&d->rec[i], type, needles);
 	return n;
+}
+
+/*
+ * Where the event @serial has a record of @type in the stream: its index
+ * among the event's records (0 first), or -1 if it has none. The records of
+ * one audit buffer arrive in the order they were queued.
+ */
+static inline int event_index(struct auditd *d, int type, unsigned int serial)
+{
+	int i, k = 0;
+
+	records_complete(d);
+	for (i = 0; i < d->n; i++) {
+		if (d->rec[i].serial != serial)
+			continue;
+		if (d->rec[i].type == type)
+			return k;
+		k++;
+	}
+	return -1;
 }
 
 /* The record of @type in the event @serial, if any. */

