@@ -11,12 +11,13 @@
 # make fuzz    fuzz the ID parser on the host (FUZZ_RUNS, default 10000000)
 # make run     boot the kernel and run the demo (qemu/demo)
 # make shell   boot the kernel with a root shell on this terminal
+# make tools   build the userspace tool (tools/contid, release) into build/contid
 # make clean   remove build/ (the kernel cache stays)
 
 REPO := $(CURDIR)
 BUILD := $(REPO)/build
 
-.PHONY: all deps kernel selftests check check-debug bench profile fuzz lint run shell clean
+.PHONY: all deps kernel selftests check check-debug bench profile fuzz lint run shell tools clean
 
 all: kernel
 
@@ -52,6 +53,11 @@ run: kernel
 
 shell: kernel
 	@qemu/vm --shell
+
+tools:
+	cargo build --release --locked --manifest-path tools/contid/Cargo.toml
+	@mkdir -p $(BUILD)
+	cp tools/contid/target/release/contid $(BUILD)/contid
 
 clean:
 	rm -rf $(BUILD)

@@ -26,10 +26,18 @@ fail() {
 	finish 1 0 0
 }
 
-# The pure logic first, on the host: a broken rule fails in seconds.
+# The pure logic first, on the host: a broken rule fails in seconds. Then
+# the contid tool's tests (its ID derivation, hook input, rule encoding and
+# log grouping through the host's libauparse).
 mkdir -p "$BUILD"
-CARGO_TARGET_DIR="$BUILD/cargo" cargo test --release --locked \
-	--manifest-path "$REPO/rust/host/Cargo.toml" 2>&1 | tee "$BUILD/host-tests.log"
+{
+	CARGO_TARGET_DIR="$BUILD/cargo" cargo test --release --locked \
+		--manifest-path "$REPO/rust/host/Cargo.toml" 2>&1
+	rc=$?
+	CARGO_TARGET_DIR="$BUILD/cargo-contid" cargo test --locked \
+		--manifest-path "$REPO/tools/contid/Cargo.toml" 2>&1
+	[ $? = 0 ] && exit $rc || exit 1
+} | tee "$BUILD/host-tests.log"
 cargo_rc=${PIPESTATUS[0]}
 read -r host_pass host_fail host_ignored < <(awk '
 	/^test result:/ { p += $4; f += $6; i += $8 }
