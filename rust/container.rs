@@ -64,6 +64,10 @@ pub(crate) struct Container {
     /// Child containers not yet reaped.
     children: Atomic<u32>,
     id: ContainerId,
+    /// The summary of the chain ending here: the OR of its IDs'
+    /// [`ContainerId::summary_bit`]s, so that a rule on another container
+    /// is told apart without walking the chain.
+    summary: u64,
     parent: Option<ARef<Container>>,
     /// The next container on [`DEAD`].
     next_dead: Atomic<*mut Container>,
@@ -109,6 +113,7 @@ impl NewContainer {
             refs: Refcount::new(1),
             children: Atomic::new(0),
             id,
+            summary: id.summary_bit() | parent.as_ref().map_or(0, |p| p.summary),
             parent,
             next_dead: Atomic::new(ptr::null_mut()),
             rcu: Opaque::uninit(),
@@ -151,6 +156,11 @@ impl Container {
     /// The IDs of the chain ending here, innermost first.
     pub(crate) fn ids(&self) -> impl Iterator<Item = ContainerId> + '_ {
         core::iter::successors(Some(self), |c| c.parent()).map(Container::id)
+    }
+
+    /// Whether the chain ending here holds `id`, at any level.
+    pub(crate) fn holds(&self, id: ContainerId) -> bool {
+        self.summary & id.summary_bit() != 0 && self.ids().any(|c| c == id)
     }
 
     /// The chain ending here.

@@ -60,6 +60,15 @@ impl ContainerId {
         Self::new(u128::from_be_bytes(bytes))
     }
 
+    /// This ID's bit in a chain's summary: one of 64, from a multiplicative
+    /// hash of its value. A chain's summary is the OR of its IDs' bits, so a
+    /// chain whose summary lacks an ID's bit does not hold that ID; one that
+    /// has it may (at most 8 of 64 bits are set, so mostly it does).
+    pub const fn summary_bit(self) -> u64 {
+        let folded = (self.0 as u64) ^ ((self.0 >> 64) as u64);
+        1 << (folded.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58)
+    }
+
     /// Its 128 bits, big-endian (see [`ContainerId::from_be_bytes`]).
     pub const fn to_be_bytes(self) -> [u8; 16] {
         self.0.to_be_bytes()

@@ -176,6 +176,12 @@ impl<'a> SessionView<'a> {
         self.0.container.ids()
     }
 
+    /// Whether its chain holds `id`, at any level.
+    pub(crate) fn holds(self, id: ContainerId) -> bool {
+        // As in `ids`: the containers outlive the view.
+        self.0.container.holds(id)
+    }
+
     /// A counted reference to its container, unless that is dying (it is
     /// not while the session is referenced, as a task's slot does).
     pub(crate) fn container(self) -> Option<ARef<Container>> {

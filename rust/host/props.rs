@@ -51,6 +51,18 @@ proptest! {
         prop_assert_eq!(parse(&out), Ok(id));
     }
 
+    /// A chain's summary has the bit of every ID it holds (so a missing bit
+    /// proves absence, as the rule filter uses it).
+    #[test]
+    fn a_chain_summary_has_every_member_bit(ids in proptest::collection::vec(nonzero(), 1..=MAX_DEPTH)) {
+        let ids: Vec<ContainerId> = ids.into_iter().filter_map(ContainerId::new).collect();
+        let summary = ids.iter().fold(0u64, |s, id| s | id.summary_bit());
+        for id in &ids {
+            prop_assert!(id.summary_bit().count_ones() == 1);
+            prop_assert!(summary & id.summary_bit() != 0);
+        }
+    }
+
     /// docs/admin-guide.rst: a rule's `contid` is 16 bytes in the order the
     /// UUID text shows them.
     #[test]

@@ -5,10 +5,12 @@
  * round so that drift hits both alike; the workload is pinned to CPU 0.
  *
  *   audit_contid_bench [ROUNDS] [JSON-FILE]
+ *   audit_contid_bench audit [ROUNDS] [JSON-FILE]
  *   audit_contid_bench loop OPERATION COUNT
  *   audit_contid_bench fork ROUNDS COUNT
  *
  * Prints a table and writes the figures (median, min, max, ratio) as JSON.
+ * "audit" measures only the audited-syscall figures (5 and 7) and memory.
  * "loop" repeats one figure's operation for a profiler (scripts/profile.sh):
  * targets are forked in batches beforehand so the loop is mostly the
  * operation itself. "fork" prints figure 1's baseline (fork+exit+wait outside
@@ -534,6 +536,7 @@ static int loop(const char *op, long count)
 int main(int argc, char **argv)
 {
 	const char *json = argc > 2 ? argv[2] : "bench-results.json";
+	bool audit_only = false;
 	int r, i, forks = 300, reads = 20000, calls = 20000, regs = 40;
 	struct holders *h = calloc(1, sizeof(*h));
 	unsigned long long joined_id = 0x10e000000000ull;
@@ -551,6 +554,12 @@ int main(int argc, char **argv)
 	}
 	if (argc > 3 && !strcmp(argv[1], "loop"))
 		return unsupported() ? 4 : loop(argv[2], atol(argv[3]));
+	if (argc > 1 && !strcmp(argv[1], "audit")) {
+		audit_only = true;
+		argc--;
+		argv++;
+		json = argc > 2 ? argv[2] : "bench-results.json";
+	}
 	if (argc > 1)
 		rounds = atoi(argv[1]) < MAX_ROUNDS ? atoi(argv[1]) : MAX_ROUNDS;
 	if (unsupported()) {
@@ -563,6 +572,8 @@ int main(int argc, char **argv)
 	/* A container to join, kept alive throughout. */
 	kid_start(&holder);
 	set_contid(holder.pid, joined_id);
+	if (audit_only)
+		goto audited;
 
 	for (r = 0; r < rounds; r++) {
 		double a, b;
@@ -610,6 +621,7 @@ int main(int argc, char **argv)
 	}
 	holders_stop(h);
 
+audited:
 	fprintf(stderr, "bench: audited syscalls\n");
 	/* Figure 5: audited syscall with a draining reader. */
 	/*
