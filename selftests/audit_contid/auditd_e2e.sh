@@ -69,11 +69,14 @@ sh -c 'read -r _ < "$1"; sh -c "exit 0"; auditctl -m "contid-e2e-user-$$"
 first=$!
 sh -c 'read -r _ < "$1"' sh "$work/go2" &
 second=$!
-echo "$id" > /proc/$first/audit_containerid
+# The orchestrator's steps run in a process forked now: a task forked before
+# audit was first enabled (this shell, here) has no audit context, so its
+# records would be events of their own, without a SYSCALL record.
+sh -c 'echo "$1" > /proc/$2/audit_containerid; echo "$1" > /proc/$3/audit_containerid
+	echo "$1" > /proc/self/audit_containerid 2>/dev/null; echo $$ > "$4"
+	kill -CONT $3' sh "$id" $first $second "$work/refused"
+refused=$(cat "$work/refused")
 session=$(cat /proc/$first/audit_containersession)
-echo "$id" > /proc/$second/audit_containerid
-echo "$id" > /proc/self/audit_containerid 2>/dev/null
-kill -CONT $second
 echo go > "$work/go"
 echo go > "$work/go2"
 wait $first $second
@@ -88,7 +91,7 @@ check "ausearch -m 1341 shows the registration with its fields" \
 check "ausearch -m 1341 shows the join, the nest and the refused write" \
 	"grep -q ' op=join opid=$second contid=$id old-contid=unset .* res=1' '$work/ops' &&
 	 grep -q ' op=nest opid=[0-9]* contid=$id/$inner old-contid=$id .* res=1' '$work/ops' &&
-	 grep -q ' op=set opid=$$ contid=$id old-contid=unset .* res=0' '$work/ops'"
+	 grep -q ' op=set opid=$refused contid=$id old-contid=unset .* res=0' '$work/ops'"
 check "ausearch -m 1341 shows each container's end once, innermost first" \
 	"[ \$(grep -c ' op=destroy contid=$id res=1' '$work/ops') = 1 ] &&
 	 [ \$(grep -c ' op=destroy contid=$id/$inner res=1' '$work/ops') = 1 ] &&
