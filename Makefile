@@ -48,16 +48,14 @@ bench: deps
 profile: deps
 	@bash scripts/profile.sh
 
-run: kernel
+run: kernel tools
 	@qemu/vm -- $(REPO)/qemu/demo
 
 shell: kernel
 	@qemu/vm --shell
 
-tools:
-	cargo build --release --locked --manifest-path tools/contid/Cargo.toml
-	@mkdir -p $(BUILD)
-	cp tools/contid/target/release/contid $(BUILD)/contid
+tools: deps
+	@bash scripts/build.sh tools
 
 clean:
 	rm -rf $(BUILD)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scripts/build.sh kernel|selftests — build into the cache and link into build/.
+# scripts/build.sh kernel|selftests|tools — build into the cache and link into build/.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$REPO/build
@@ -30,6 +30,14 @@ selftests() {
 	mkdir -p "$BUILD/selftests"
 	make -s -C "$src/tools/testing/selftests/audit_contid" CC=gcc \
 		OUTPUT="$BUILD/selftests" KHDR_INCLUDES="-isystem $obj/usr/include"
+}
+
+# The contid tool (tools/contid), release build, as build/contid: the guest
+# runs it from there (build/ is shared with the guest).
+tools() {
+	CARGO_TARGET_DIR="$BUILD/cargo-contid" cargo build --release --locked \
+		--manifest-path "$REPO/tools/contid/Cargo.toml"
+	cp "$BUILD/cargo-contid/release/contid" "$BUILD/contid"
 }
 
 "$@"

@@ -52,12 +52,13 @@ host_fail=$((host_fail + host_ignored))
 t0=$(date +%s)
 bash "$REPO/scripts/build.sh" kernel || fail "kernel build failed"
 bash "$REPO/scripts/build.sh" selftests || fail "selftest build failed"
+bash "$REPO/scripts/build.sh" tools || fail "contid build failed"
 t1=$(date +%s)
 bash "$REPO/scripts/lint.sh" || fail "lint failed"
 
 kselftests=("$BUILD/selftests/audit_contid_test" "$BUILD/selftests/hostile_test"
 	    "$BUILD/selftests/audit_records_test" "$BUILD/selftests/audit_filter_test"
-	    "$REPO/selftests/audit_contid/auditd_e2e.sh")
+	    "$REPO/selftests/audit_contid/auditd_e2e.sh" "$REPO/selftests/audit_contid/contid_e2e.sh")
 "$REPO/qemu/vm" -- "$REPO/qemu/guest-check" "${kselftests[@]}" | tee "$OUT"
 vmrc=${PIPESTATUS[0]}
 t2=$(date +%s)

@@ -252,14 +252,17 @@ pub struct Session {
     /// The login UID of its first task event (4294967295: unset), `None`
     /// when it has no task event.
     pub auid: Option<u32>,
-    /// `comm` of the first system call of its tasks.
+    /// `comm` of the first successful system call of its tasks (of the
+    /// first failed one if none succeeded).
     pub comm: Option<String>,
-    /// `exe` of the first system call of its tasks.
+    /// `exe` of the same system call.
     pub exe: Option<String>,
     #[serde(skip)]
     order: (i64, u32, u64),
     #[serde(skip)]
     has_task_event: bool,
+    #[serde(skip)]
+    command_failed: bool,
 }
 
 fn auid_of(event: &Event) -> Option<u32> {
@@ -295,6 +298,7 @@ pub fn sessions(found: &[Found<'_>]) -> Vec<Session> {
                 exe: None,
                 order: (e.sec, e.milli, e.serial),
                 has_task_event: false,
+                command_failed: false,
             });
             if !seen.contains(&key) {
                 s.events += 1;
@@ -308,10 +312,19 @@ pub fn sessions(found: &[Found<'_>]) -> Vec<Session> {
                 s.has_task_event = true;
                 s.auid = auid_of(e);
             }
-            if s.comm.is_none() && s.exe.is_none() {
+            // A failed system call does not name the command: an execve
+            // that execvp(3) tries in each PATH directory in turn fails
+            // while comm and exe are still the caller's (`contid run`'s).
+            // The first successful one replaces it.
+            let unset = s.comm.is_none() && s.exe.is_none();
+            if unset || s.command_failed {
                 if let Some(sc) = e.records.iter().find(|r| r.rtype == SYSCALL) {
-                    s.comm = sc.text_field("comm").map(str::to_owned);
-                    s.exe = sc.text_field("exe").map(str::to_owned);
+                    let failed = sc.field("success") == Some("no");
+                    if unset || !failed {
+                        s.comm = sc.text_field("comm").map(str::to_owned);
+                        s.exe = sc.text_field("exe").map(str::to_owned);
+                        s.command_failed = failed;
+                    }
                 }
             }
         }
@@ -532,6 +545,30 @@ mod tests {
             .map(|f| f.event.serial)
             .collect();
         assert_eq!(serials, vec![7, 9]);
+    }
+
+    #[test]
+    fn a_session_command_is_its_first_successful_system_call() {
+        let syscall = |success: &str, comm: &str| {
+            rec(
+                SYSCALL,
+                &[("success", success), ("comm", comm), ("exe", comm)],
+            )
+        };
+        let in_a = |session: &str| rec(CONTAINER_ID, &[("contid", A), ("contsession", session)]);
+        let events = vec![
+            // Session 2: execvp's PATH search fails first, as contid.
+            ev(1, 1, vec![syscall("no", "contid"), in_a("2")]),
+            ev(2, 2, vec![syscall("yes", "crun"), in_a("2")]),
+            ev(3, 3, vec![syscall("yes", "sh"), in_a("2")]),
+            // Session 3: nothing succeeds; the failed call is all there is.
+            ev(4, 4, vec![syscall("no", "contid"), in_a("3")]),
+        ];
+        let found = select(&events, id(A));
+        let s = sessions(&found);
+        let commands: Vec<_> = s.iter().map(|s| (s.session, s.comm.as_deref())).collect();
+        assert_eq!(commands, vec![(2, Some("crun")), (3, Some("contid"))]);
+        assert_eq!(s[0].events, 3);
     }
 
     #[test]
