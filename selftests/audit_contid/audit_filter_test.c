@@ -628,60 +628,49 @@ static void exit_contid_rule(union rule *r, __u32 op, unsigned long long v)
 
 /* ---- the exit list ---- */
 
-TEST_F(filter, exit_rule_on_x_audits_x_and_nested_and_not_equal_the_rest)
+/*
+ * One phase on the exit list: the rule "contid <op> @v" while every actor
+ * calls getppid(), then exactly the actors in @want must have been audited.
+ */
+static void exit_phase(struct __test_metadata *_metadata, struct auditd *d, struct rules *rs,
+		       struct cast *c, __u32 op, unsigned long long v, unsigned int want,
+		       const char *what)
 {
-	struct rules *rs = &self->rules;
-	struct cast c;
 	union rule r;
 
+	drain(d);
+	exit_contid_rule(&r, op, v);
+	ASSERT_EQ(0, rule_add(rs, &r, rule_len(&r)));
+	EXPECT_EQ(0, cast_do(c, DO_GETPPID, 0, 0));
+	ASSERT_EQ(0, rule_del(rs, &r, rule_len(&r)));
+	auditd_collect(d, 500);
+	expect_getppid(_metadata, d, c, want, what);
+}
+
+TEST_F(filter, exit_rule_on_x_audits_x_and_nested_and_not_equal_the_rest)
+{
+	struct cast c;
+
 	ASSERT_EQ(0, cast_start(&c));
-	drain(&self->d);
-
 	/* contid=X: the tasks in X and in X/Y, not the one in Z nor outside. */
-	exit_contid_rule(&r, AUDIT_EQUAL, c.x);
-	ASSERT_EQ(0, rule_add(rs, &r, rule_len(&r)));
-	EXPECT_EQ(0, cast_do(&c, DO_GETPPID, 0, 0));
-	ASSERT_EQ(0, rule_del(rs, &r, rule_len(&r)));
-	auditd_collect(&self->d, 500);
-	expect_getppid(_metadata, &self->d, &c, ONLY(IN_X) | ONLY(IN_XY), "contid=X");
-
+	exit_phase(_metadata, &self->d, &self->rules, &c, AUDIT_EQUAL, c.x,
+		   ONLY(IN_X) | ONLY(IN_XY), "contid=X");
 	/* contid!=X, the exact negation: the other two (the controls above). */
-	auditd_forget(&self->d);
-	exit_contid_rule(&r, AUDIT_NOT_EQUAL, c.x);
-	ASSERT_EQ(0, rule_add(rs, &r, rule_len(&r)));
-	EXPECT_EQ(0, cast_do(&c, DO_GETPPID, 0, 0));
-	ASSERT_EQ(0, rule_del(rs, &r, rule_len(&r)));
-	auditd_collect(&self->d, 500);
-	expect_getppid(_metadata, &self->d, &c, ONLY(IN_Z) | ONLY(OUTSIDE), "contid!=X");
-
+	exit_phase(_metadata, &self->d, &self->rules, &c, AUDIT_NOT_EQUAL, c.x,
+		   ONLY(IN_Z) | ONLY(OUTSIDE), "contid!=X");
 	cast_stop(&c);
 }
 
 TEST_F(filter, exit_rule_on_inner_id_audits_only_tasks_nested_there)
 {
-	struct rules *rs = &self->rules;
 	struct cast c;
-	union rule r;
 
 	ASSERT_EQ(0, cast_start(&c));
-	drain(&self->d);
-
 	/* contid=Y: Y at the second level of X/Y; X alone does not hold it. */
-	exit_contid_rule(&r, AUDIT_EQUAL, c.y);
-	ASSERT_EQ(0, rule_add(rs, &r, rule_len(&r)));
-	EXPECT_EQ(0, cast_do(&c, DO_GETPPID, 0, 0));
-	ASSERT_EQ(0, rule_del(rs, &r, rule_len(&r)));
-	auditd_collect(&self->d, 500);
-	expect_getppid(_metadata, &self->d, &c, ONLY(IN_XY), "contid=Y");
-
-	auditd_forget(&self->d);
-	exit_contid_rule(&r, AUDIT_NOT_EQUAL, c.y);
-	ASSERT_EQ(0, rule_add(rs, &r, rule_len(&r)));
-	EXPECT_EQ(0, cast_do(&c, DO_GETPPID, 0, 0));
-	ASSERT_EQ(0, rule_del(rs, &r, rule_len(&r)));
-	auditd_collect(&self->d, 500);
-	expect_getppid(_metadata, &self->d, &c, ALL & ~ONLY(IN_XY), "contid!=Y");
-
+	exit_phase(_metadata, &self->d, &self->rules, &c, AUDIT_EQUAL, c.y, ONLY(IN_XY),
+		   "contid=Y");
+	exit_phase(_metadata, &self->d, &self->rules, &c, AUDIT_NOT_EQUAL, c.y,
+		   ALL & ~ONLY(IN_XY), "contid!=Y");
 	cast_stop(&c);
 }
 
@@ -954,11 +943,22 @@ TEST_F(filter, rules_differing_only_in_id_or_operator_are_distinct)
 		EXPECT_EQ(0, rule_del(rs, &r[i], rule_len(&r[i]))) TH_LOG("rule %d", i);
 }
 
+/* The listing holds @na copies of rule @a and @nb of rule @b. */
+static void expect_listed(struct __test_metadata *_metadata, struct rules *rs,
+			  const union rule *a, int na, const union rule *b, int nb)
+{
+	struct listing l;
+
+	ASSERT_EQ(0, listing_get(rs, &l));
+	EXPECT_EQ(na, listing_count(&l, a, rule_len(a)));
+	EXPECT_EQ(nb, listing_count(&l, b, rule_len(b)));
+	listing_free(&l);
+}
+
 TEST_F(filter, rules_with_and_without_the_field_coexist)
 {
 	struct rules *rs = &self->rules;
 	union rule plain, with;
-	struct listing l;
 
 	/* The same rule twice, the second with the field; getpgrp keeps it ours. */
 	exit_rule(&plain, __NR_getppid);
@@ -968,24 +968,14 @@ TEST_F(filter, rules_with_and_without_the_field_coexist)
 
 	ASSERT_EQ(0, rule_add(rs, &plain, rule_len(&plain)));
 	ASSERT_EQ(0, rule_add(rs, &with, rule_len(&with)));
-	ASSERT_EQ(0, listing_get(rs, &l));
-	EXPECT_EQ(1, listing_count(&l, &plain, rule_len(&plain)));
-	EXPECT_EQ(1, listing_count(&l, &with, rule_len(&with)));
-	listing_free(&l);
-
+	expect_listed(_metadata, rs, &plain, 1, &with, 1);
 	ASSERT_EQ(0, rule_del(rs, &with, rule_len(&with)));
-	ASSERT_EQ(0, listing_get(rs, &l));
-	EXPECT_EQ(1, listing_count(&l, &plain, rule_len(&plain)));
-	EXPECT_EQ(0, listing_count(&l, &with, rule_len(&with)));
-	listing_free(&l);
+	expect_listed(_metadata, rs, &plain, 1, &with, 0);
 
 	/* And the other way round: the plain rule goes, the one with the field stays. */
 	ASSERT_EQ(0, rule_add(rs, &with, rule_len(&with)));
 	ASSERT_EQ(0, rule_del(rs, &plain, rule_len(&plain)));
-	ASSERT_EQ(0, listing_get(rs, &l));
-	EXPECT_EQ(0, listing_count(&l, &plain, rule_len(&plain)));
-	EXPECT_EQ(1, listing_count(&l, &with, rule_len(&with)));
-	listing_free(&l);
+	expect_listed(_metadata, rs, &plain, 0, &with, 1);
 	ASSERT_EQ(0, rule_del(rs, &with, rule_len(&with)));
 }
 
