@@ -30,7 +30,7 @@ pub use audit::{
     audit_contid_log_subject, audit_contid_log_target, audit_contid_ref_set, audit_contid_refs_put,
 };
 pub use container::audit_contid_reap;
-pub use filter::audit_contid_filter;
+pub use filter::audit_contid_match;
 pub use hooks::{audit_contid_fork, audit_contid_release};
 pub use proc::{audit_contid_proc_read, audit_contsession_proc_read};
 pub use register::audit_contid_proc_write;

@@ -8,9 +8,14 @@
 //! and also matches tasks in no container. kernel/auditfilter.c checks the
 //! rule (list, operator, 16 bytes, not nil) when it is added.
 
-use kernel::{bindings, ffi::c_int, prelude::*, task::Task};
+use core::ptr::NonNull;
 
-use crate::{id::ContainerId, session::SessionView, task};
+use kernel::{bindings, ffi::c_int, prelude::*};
+
+use crate::{
+    id::ContainerId,
+    session::{Session, SessionView},
+};
 
 /// Whether a task in `session` matches the rule field `id` with operator
 /// `op` (an `Audit_*` operator; only `Audit_equal` and `Audit_not_equal` are
@@ -26,26 +31,29 @@ fn matches(session: Option<SessionView<'_>>, op: u32, id: Option<ContainerId>) -
     }
 }
 
-/// An `AUDIT_CONTID` rule field evaluated for `tsk`: 1 if it matches.
+/// An `AUDIT_CONTID` rule field evaluated for a task in session `s` (null:
+/// in no container): 1 if it matches.
 ///
 /// # Safety
 ///
-/// `tsk` is a live task and `f` an `AUDIT_CONTID` field of a rule, both
-/// held by the caller for the call, which runs under `rcu_read_lock()` (as
-/// audit rules are matched).
+/// `s` is null or the session a task's slot held when read inside the
+/// read-side section the caller holds for the call (audit rules are matched
+/// under `rcu_read_lock()`), and `f` an `AUDIT_CONTID` field of a rule held
+/// by the caller.
 #[export]
-pub unsafe extern "C" fn audit_contid_filter(
-    tsk: *mut bindings::task_struct,
+pub unsafe extern "C" fn audit_contid_match(
+    s: *const bindings::audit_contid_session,
     f: *const bindings::audit_field,
 ) -> c_int {
-    // SAFETY: Per the function's contract (`Task` is a transparent wrapper
-    // of `task_struct`), including the read-side section the session is
-    // read in (it lasts for this call). For an `AUDIT_CONTID` field the
-    // union holds the 16 bytes of `contid` (kernel/auditfilter.c writes them
-    // when the rule is added); they are plain bytes, valid for any value.
+    // SAFETY: Per the function's contract: sessions are freed only a grace
+    // period after their last reference is dropped, so `s` stays valid for
+    // the call (C's opaque `audit_contid_session` is our `Session`). For an
+    // `AUDIT_CONTID` field the union holds the 16 bytes of `contid`
+    // (kernel/auditfilter.c writes them when the rule is added); they are
+    // plain bytes, valid for any value.
     let (session, op, bytes) = unsafe {
         (
-            task::session_in_rcu(&*tsk.cast::<Task>()),
+            NonNull::new(s.cast_mut().cast::<Session>()).map(|p| SessionView::new(p.as_ref())),
             (*f).op,
             (*f).__bindgen_anon_1.contid,
         )

@@ -44,25 +44,10 @@ fn slot(t: &Task) -> &Atomic<*mut Session> {
 /// The view cannot be turned into a counted reference except through
 /// [`SessionView::get`], which refuses a session whose count reached zero.
 pub(crate) fn session<'a>(t: &Task, _rcu: &'a rcu::Guard) -> Option<SessionView<'a>> {
-    // SAFETY: `_rcu` holds a read-side section for `'a`.
-    unsafe { session_in_rcu(t) }
-}
-
-/// As [`session`], in a read-side section the caller's caller holds without
-/// a [`rcu::Guard`] to show for it: C that calls us under `rcu_read_lock()`
-/// (audit rules are matched so). Saves the nested lock and unlock on a path
-/// taken once per rule per audited syscall.
-///
-/// # Safety
-///
-/// The calling task holds `rcu_read_lock()` (or an equivalent read-side
-/// section) throughout `'a`.
-pub(crate) unsafe fn session_in_rcu<'a>(t: &Task) -> Option<SessionView<'a>> {
     let p = NonNull::new(slot(t).load(Acquire))?;
     // SAFETY: Sessions are freed only an RCU grace period after their last
-    // reference is dropped (`Session::dec_ref`), and `p` was loaded inside a
-    // read-side section that lasts for `'a` (the caller's contract), so `*p`
-    // stays valid for `'a`.
+    // reference is dropped (`Session::dec_ref`), and `p` was loaded inside the
+    // read-side section that `_rcu` holds, so `*p` stays valid for `'a`.
     Some(SessionView::new(unsafe { p.as_ref() }))
 }
 
