@@ -5,7 +5,8 @@
 //! An orchestrator with CAP_AUDIT_CONTROL registers the first process of a
 //! container by writing a 128-bit ID to `/proc/PID/audit_containerid`; every
 //! descendant inherits it, IDs nest append-only, and each registration starts
-//! a container session. See docs/design.rst for how the pieces fit.
+//! a container session. See Documentation/security/audit-containerid.rst
+//! for how the pieces fit.
 
 use kernel::prelude::*;
 

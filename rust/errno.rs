@@ -2,7 +2,8 @@
 
 //! The one place where registration failures become errnos.
 //!
-//! Keep this table and the one in docs/admin-guide.rst in step.
+//! Keep this table and the one in
+//! Documentation/admin-guide/audit-containerid.rst in step.
 
 use kernel::error::{code::*, Error};
 

@@ -212,8 +212,8 @@ mod tests {
 
     #[test]
     fn numbers_wrap_past_unset_to_zero() {
-        // docs/design.rst: after 4294967294 comes 0; 4294967295 means "no
-        // session" and is never handed out.
+        // Documentation/security/audit-containerid.rst: after 4294967294
+        // comes 0; 4294967295 means "no session" and is never handed out.
         assert_eq!(next_session_number(4_294_967_294), 0);
         assert_eq!(next_session_number(0), 1);
     }

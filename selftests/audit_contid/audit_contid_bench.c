@@ -11,7 +11,7 @@
  *
  * Prints a table and writes the figures (median, min, max, ratio) as JSON.
  * "audit" measures only the audited-syscall figures (5 and 7) and memory.
- * "loop" repeats one figure's operation for a profiler (scripts/profile.sh):
+ * "loop" repeats one figure's operation for a profiler (perf record):
  * targets are forked in batches beforehand so the loop is mostly the
  * operation itself. "fork" prints figure 1's baseline (fork+exit+wait outside
  * any container, ns per iteration) once per round, and works on a kernel

@@ -1204,9 +1204,9 @@ TEST(lifecycle_dead_container_leaves_listing_and_id_is_reusable)
 }
 
 /*
- * docs/design.rst: a container's first session is the one that created it;
- * the container lives while any session or nested container refers to it,
- * whichever session ends first.
+ * Documentation/security/audit-containerid.rst: a container's first session
+ * is the one that created it; the container lives while any session or
+ * nested container refers to it, whichever session ends first.
  */
 TEST(lifecycle_container_outlives_its_first_session)
 {

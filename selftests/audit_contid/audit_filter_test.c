@@ -1084,7 +1084,10 @@ TEST_F(filter, value_other_than_16_is_einval_and_changes_nothing)
 	EXPECT_EQ(0, rule_del(rs, &r, rule_len(&r)));
 }
 
-/* docs/admin-guide.rst: the nil ID names no container; a rule on it is refused. */
+/*
+ * Documentation/admin-guide/audit-containerid.rst: the nil ID names no
+ * container; a rule on it is refused.
+ */
 TEST_F(filter, nil_id_is_einval_and_changes_nothing)
 {
 	static const unsigned char nil[CONTID_LEN];

@@ -411,8 +411,9 @@ TEST_F(audit, contained_syscall_and_user_message_carry_container_id)
 	ASSERT_NE(NULL, cid);
 	EXPECT_NE(NULL, strstr(cid->text, FIELD("): contid=%s contsession=", chain)));
 	/*
-	 * docs/admin-guide.rst: right after the SYSCALL record, so before the
-	 * PROCTITLE record at which audit userspace ends the event.
+	 * Documentation/admin-guide/audit-containerid.rst: right after the
+	 * SYSCALL record, so before the PROCTITLE record at which audit
+	 * userspace ends the event.
 	 */
 	EXPECT_EQ(0, event_index(&self->d, AUDIT_SYSCALL, sys->serial));
 	EXPECT_EQ(1, event_index(&self->d, AUDIT_CONTAINER_ID, sys->serial));

@@ -102,10 +102,12 @@ check "auditd kept every payload: no CONTAINER_OP or CONTAINER_ID record is lost
 	 [ \$(grep -Ec '^type=(UNKNOWN\[1341\]|CONTAINER_OP) msg=audit\(' $log) -ge 6 ]"
 ausearch -k contid-e2e > "$work/events" 2>&1
 check "ausearch: the container's getppid event holds its CONTAINER_ID record" \
-	"grep -q 'contid=$id contsession=$session\$' '$work/events' && grep -q 'syscall=110' '$work/events'"
+	"grep -q 'contid=$id contsession=$session\$' '$work/events' &&
+	 grep -q 'syscall=110' '$work/events'"
 ausearch -m USER > "$work/user" 2>&1
 check "ausearch: the user message from the container holds its CONTAINER_ID record" \
-	"grep -q 'contid-e2e-user-$first' '$work/user' && grep -q 'contid=$id contsession=$session\$' '$work/user'"
+	"grep -q 'contid-e2e-user-$first' '$work/user' &&
+	 grep -q 'contid=$id contsession=$session\$' '$work/user'"
 ausearch -k contid-e2e-kill > "$work/kill" 2>&1
 check "ausearch: the signal's event names the target's container" \
 	"grep -q 'opid=$second contid=$id contsession=' '$work/kill'"

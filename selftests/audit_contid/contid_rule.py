@@ -8,7 +8,8 @@ The rule is "-a always,exit -F arch=b64 -S getppid -F key=KEY -F contid=UUID":
 stock auditctl cannot write the contid field (AUDIT_CONTID, 27), so the
 end-to-end test adds it this way and checks that stock auditctl lists and
 deletes it. The ID goes in the rule's buffer as 16 bytes, big-endian: the
-bytes in the order the UUID text shows them (docs/admin-guide.rst).
+bytes in the order the UUID text shows them
+(Documentation/admin-guide/audit-containerid.rst).
 """
 import os
 import socket

@@ -25,11 +25,11 @@ static int hexval(char c)
 }
 
 /*
- * The write contract (docs/admin-guide.rst, rule 2), read literally: is @b
- * one valid ID? Its value in @v. A write longer than 40 bytes is refused
- * whatever it holds; every accepted form fits in 40 bytes with its newline
- * (39 decimal digits and a newline is the longest), so leading zeros are
- * accepted only within that length.
+ * The write contract (Documentation/admin-guide/audit-containerid.rst,
+ * rule 2), read literally: is @b one valid ID? Its value in @v. A write
+ * longer than 40 bytes is refused whatever it holds; every accepted form
+ * fits in 40 bytes with its newline (39 decimal digits and a newline is the
+ * longest), so leading zeros are accepted only within that length.
  */
 static bool valid_id(const char *b, size_t n, __uint128_t *v)
 {
