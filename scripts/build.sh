@@ -21,15 +21,21 @@ selftests() {
 	[ -d "$src" ] || { echo "build: no kernel tree; run 'make kernel'" >&2; exit 1; }
 	# uapi headers of the patched kernel, for KHDR_INCLUDES
 	make -s -C "$src" O="$obj" LLVM=-19 headers_install >/dev/null
-	# A real directory of per-file links, so that the suite's "../lib.mk"
-	# resolves inside the kernel tree.
+	# The suite sits in the tree where the series puts it (the series
+	# registers it in TARGETS): a real directory of per-file links, so that
+	# its "../lib.mk" resolves inside the kernel tree.
 	local dst=$src/tools/testing/selftests/audit_contid f
 	[ -L "$dst" ] && rm -f "$dst"
 	rm -rf "$dst" && mkdir -p "$dst"
-	for f in "$REPO"/selftests/audit_contid/*; do ln -s "$f" "$dst/"; done
-	mkdir -p "$BUILD/selftests"
-	make -s -C "$src/tools/testing/selftests/audit_contid" CC=gcc \
-		OUTPUT="$BUILD/selftests" KHDR_INCLUDES="-isystem $obj/usr/include"
+	for f in $(git -C "$REPO" ls-files selftests/audit_contid); do
+		ln -s "$REPO/$f" "$dst/"
+	done
+	# The kernel's own way: kselftest_install, with run_kselftest.sh and
+	# the suite's settings (timeout). build/selftests is the suite's part.
+	rm -rf "$BUILD/kselftest"
+	make -s -C "$src/tools/testing/selftests" O="$obj" TARGETS=audit_contid CC=gcc \
+		KSFT_INSTALL_PATH="$BUILD/kselftest" install >/dev/null
+	rm -rf "$BUILD/selftests" && ln -sfn kselftest/audit_contid "$BUILD/selftests"
 }
 
 # The contid tool (tools/contid), release build, as build/contid: the guest

@@ -56,19 +56,27 @@ bash "$REPO/scripts/build.sh" tools || fail "contid build failed"
 t1=$(date +%s)
 bash "$REPO/scripts/lint.sh" || fail "lint failed"
 
-kselftests=("$BUILD/selftests/audit_contid_test" "$BUILD/selftests/hostile_test"
-	    "$BUILD/selftests/audit_records_test" "$BUILD/selftests/audit_filter_test"
-	    "$REPO/selftests/audit_contid/auditd_e2e.sh" "$REPO/selftests/audit_contid/contid_e2e.sh")
-"$REPO/qemu/vm" -- "$REPO/qemu/guest-check" "${kselftests[@]}" | tee "$OUT"
+# The kselftest suite runs through the kernel's runner (run_kselftest.sh of
+# the kselftest install); every test in its kselftest-list.txt must report.
+# Then the end-to-end test of the contid tool with real container runtimes.
+mapfile -t kselftests < <(sed -n 's/^audit_contid://p' "$BUILD/kselftest/kselftest-list.txt")
+[ "${#kselftests[@]}" -gt 0 ] || fail "the kselftest install lists no audit_contid test"
+e2e=("$REPO/tools/contid/e2e.sh")
+"$REPO/qemu/vm" -- "$REPO/qemu/guest-check" "$BUILD/kselftest" "${e2e[@]}" | tee "$OUT"
 vmrc=${PIPESTATUS[0]}
 t2=$(date +%s)
 
 # One line per suite: "<kind> <name> <plan> <ran> <passed> <failed> <skipped>".
-# The guest output is split at "# kunit: NAME" and "# kselftest: NAME".
+# The guest output is split at "# kunit: NAME", at the runner's
+# "# selftests: audit_contid: NAME" and at "# e2e: NAME".
 # KUnit: the plan is the first indented "1..N" (the suite's, under its
 # "# Subtest:"); its cases are the "ok"/"not ok" lines at exactly that
 # indentation (deeper ones are parameters); a "not ok" suite line with no
-# failed case counts as one failure. kselftest: the plan and the cases are the top-level
+# failed case counts as one failure. kselftest: the runner prefixes the
+# test's own TAP with "# ": its plan and cases are the "1..N" and
+# "ok"/"not ok" lines under that prefix, and the runner's own result line
+# ("not ok N selftests: ...", e.g. a timeout or an exit status) ends the
+# suite, a failure counting as one if no case failed. e2e: the top-level
 # "1..N" and "ok"/"not ok" lines. "# SKIP" is a skip, never a pass.
 # plan is -1 when none was printed.
 suites() {
@@ -79,14 +87,27 @@ suites() {
 		if (suite_failed && !fail)
 			fail = 1
 		print kind, name, plan, ran, pass, fail, skip
+		kind = ""
 	}
 	function start(k, n) {
 		flush()
 		kind = k; name = n; plan = -1; indent = ""
 		ran = pass = fail = skip = suite_failed = 0
 	}
+	function tap(line) {
+		if (plan < 0 && line ~ /^1\.\.[0-9]+[ \t]*$/) {
+			plan = substr(line, 4) + 0
+		} else if (line ~ /^(not )?ok [0-9]+/) {
+			ran++
+			if (line ~ /^not ok /) fail++
+			else if (line ~ /# SKIP/) skip++
+			else pass++
+		}
+	}
 	/^# kunit: /     { start("kunit", $3); next }
-	/^# kselftest: / { start("kselftest", $3); next }
+	/^# kselftest runner: / { flush(); next }
+	/^# selftests: audit_contid: / { start("kselftest", $4); next }
+	/^# e2e: /       { start("e2e", $3); next }
 	kind == "kunit" && plan < 0 && /^[ \t]+1\.\.[0-9]+[ \t]*$/ {
 		match($0, /^[ \t]+/)
 		indent = substr($0, 1, RLENGTH)
@@ -104,16 +125,14 @@ suites() {
 		next
 	}
 	kind == "kunit" && /^not ok [0-9]+ / { suite_failed = 1; next }
-	kind == "kselftest" && plan < 0 && /^1\.\.[0-9]+[ \t]*$/ {
-		plan = substr($1, 4) + 0
+	kind == "kselftest" && /^(not )?ok [0-9]+ selftests: / {
+		if (/^not ok /) suite_failed = 1
+		else if (/# SKIP/) skip++
+		flush()
 		next
 	}
-	kind == "kselftest" && /^(not )?ok [0-9]+/ {
-		ran++
-		if (/^not ok /) fail++
-		else if (/# SKIP/) skip++
-		else pass++
-	}
+	kind == "kselftest" && /^# / { tap(substr($0, 3)); next }
+	kind == "e2e" { tap($0) }
 	END { flush() }' "$OUT"
 }
 
@@ -143,12 +162,18 @@ while read -r kind name plan ran pass nfail skip; do
 	[ "$skip" = 0 ] || { echo "check: $kind $name skipped $skip tests" >&2; bad=1; }
 done < <(suites)
 
-# Every suite that should have run did: each kselftest given to the guest,
-# and each KUnit suite declared in rust/ (kunit_tests(NAME)).
+# Every suite that should have run did: each test of the kselftest list,
+# each e2e test, and each KUnit suite declared in rust/ (kunit_tests(NAME)).
 for t in "${kselftests[@]}"; do
 	case $seen in
-	*" kselftest:$(basename "$t") "*) ;;
-	*) echo "check: kselftest $(basename "$t") did not run" >&2; bad=1 ;;
+	*" kselftest:$t "*) ;;
+	*) echo "check: kselftest $t did not run" >&2; bad=1 ;;
+	esac
+done
+for t in "${e2e[@]}"; do
+	case $seen in
+	*" e2e:$(basename "$t") "*) ;;
+	*) echo "check: e2e test $(basename "$t") did not run" >&2; bad=1 ;;
 	esac
 done
 for s in $(grep -rhoE 'kunit_tests\([A-Za-z0-9_]+\)' "$REPO/rust" --include='*.rs' \
