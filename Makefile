@@ -12,12 +12,19 @@
 # make run     boot the kernel and run the demo (qemu/demo)
 # make shell   boot the kernel with a root shell on this terminal
 # make tools   build the userspace tool (tools/contid, release) into build/contid
+# make patches the upstream series (cover letter + git format-patch) in build/patches
+# make series-check  git am the series on a fresh 7.3 tree: checkpatch, kernel-doc,
+#              =y and =n builds after every patch; the final tree's kselftest
+#              and KUnit runners (long: see README)
+# make distro-check  Debian's 7.3 config + CONFIG_AUDIT_CONTAINERID=y, W=1 build of
+#              the component and every object the series touches
 # make clean   remove build/ (the kernel cache stays)
 
 REPO := $(CURDIR)
 BUILD := $(REPO)/build
 
-.PHONY: all deps kernel selftests check check-debug bench profile fuzz lint run shell tools clean
+.PHONY: all deps kernel selftests check check-debug bench profile fuzz lint run shell tools \
+	patches series-check distro-check clean
 
 all: kernel
 
@@ -56,6 +63,15 @@ shell: kernel
 
 tools: deps
 	@bash scripts/build.sh tools
+
+patches:
+	@bash scripts/patches.sh
+
+series-check: deps
+	@bash scripts/series-check.sh
+
+distro-check: deps
+	@bash scripts/distro-check.sh
 
 clean:
 	rm -rf $(BUILD)

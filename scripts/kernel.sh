@@ -2,6 +2,7 @@
 # Prepare (once) and build the test kernel.
 #
 #   scripts/kernel.sh [FRAGMENT...]      default: qemu/base.config qemu/audit_contid.config
+#   KERNEL_TREE_ONLY=1 scripts/kernel.sh prepare the patched tree, print its path
 #
 # The cache lives outside the clone (AUDIT_CONTID_CACHE, default
 # ~/.cache/audit-contid):
@@ -142,6 +143,11 @@ flock 9
 apply_series
 ln -sfn "$REPO" "$SRC/kernel/audit_contid"
 flock -u 9
+# KERNEL_TREE_ONLY=1: only prepare the source tree, print its path.
+if [ "${KERNEL_TREE_ONLY:-0}" = 1 ]; then
+	echo "$SRC"
+	exit 0
+fi
 exec 9>"$OBJ.lock"
 flock 9
 configure
