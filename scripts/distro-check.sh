@@ -53,13 +53,15 @@ step $rc "the option survives into .config (with RUST, AUDITSYSCALL, PREEMPT_RCU
 
 # The objects of every C file the series changes, and the component.
 mapfile -t objs < <(cd "$REPO/patches" && sed -n 's|^+++ b/\(.*\.c\)[[:space:]]*$|\1|p' \
-	$(cat series) | sort -u | sed 's/\.c$/.o/')
+	$(grep -v '^#' series) | sort -u | sed 's/\.c$/.o/')
 # What the objects need (scripts, generated headers, the Rust core and
 # kernel crates) is built first, without W=1: its warnings are not ours.
 t=$(date +%s)
 "${MAKE[@]}" -C "$SRC" O="$OBJ" prepare >>"$LOG" 2>&1 &&
 	"${MAKE[@]}" -C "$SRC" O="$OBJ" rust/ >>"$LOG" 2>&1
 step $? "prepare and the Rust crates ($(($(date +%s) - t))s)"
+# Those objects are compiled anew on every run, so that their warnings show.
+rm -f "${objs[@]/#/$OBJ/}" "$OBJ"/kernel/audit_contid/*.o "$OBJ"/kernel/audit_contid/rust/*.o
 t=$(date +%s)
 "${MAKE[@]}" -C "$SRC" O="$OBJ" W=1 "${objs[@]}" kernel/audit_contid/ > "$LOG.w1" 2>&1
 rc=$?

@@ -19,13 +19,16 @@
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
-OUT=${1:-$REPO/build/patches}
+OUT=$(realpath -m "${1:-$REPO/build/patches}")
 KVER=7.3
 TARBALL=/usr/src/linux-source-$KVER.tar.xz
 
 die() { echo "patches: $*" >&2; exit 1; }
 
 [ -r "$TARBALL" ] || die "no $TARBALL: run 'make deps'"
+case $OUT in
+/ | "$REPO" | "$HOME") die "refusing to write the series into $OUT (it is emptied first)" ;;
+esac
 PKGVER=$(dpkg-query -W -f='${Version}' "linux-source-$KVER")
 AUTHOR=${PATCH_AUTHOR:-$(git -C "$REPO" var GIT_AUTHOR_IDENT | sed 's/ [0-9]* [-+][0-9]*$//')}
 [[ $AUTHOR =~ ^(.+)\ \<(.+@.+)\>$ ]] ||
@@ -53,7 +56,7 @@ version=$(awk '/^VERSION =/ {v = $3} /^PATCHLEVEL =/ {p = $3} /^SUBLEVEL =/ {s =
 
 cd "$WORK"
 git init -q
-git add -A
+git add -A -f
 git commit -q -m "Linux $version (Debian linux-source-$KVER $PKGVER)"
 base=$(git rev-parse HEAD)
 
@@ -88,7 +91,7 @@ for p in "${series[@]}"; do
 	patch -s -p1 --no-backup-if-mismatch < "$REPO/patches/$p" ||
 		die "$p does not apply to the $version source"
 	add_files "$p"
-	git add -A
+	git add -A -f
 	message "$REPO/patches/$p" > "$MSG"
 	git commit -q -F "$MSG"
 done

@@ -27,7 +27,9 @@ KVER=7.3
 TARBALL=/usr/src/linux-source-$KVER.tar.xz
 JOBS=${JOBS:-$(nproc)}
 export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache}
-MAKE=(make -s LLVM=-19 -j"$JOBS" CC="ccache clang-19" HOSTCC="ccache clang-19")
+export GIT_COMMITTER_NAME=series-check GIT_COMMITTER_EMAIL=series-check@localhost
+# ccache for the C compiler only: HOSTCC is also rustc's linker for host programs.
+MAKE=(make -s LLVM=-19 -j"$JOBS" CC="ccache clang-19")
 LOG=$REPO/build/series-check.log
 
 passed=0
@@ -57,13 +59,15 @@ echo "series-check: extracting a fresh tree in $SRC" >&2
 rm -rf "$SRC"
 mkdir -p "$SRC"
 tar -C "$SRC" -xf "$TARBALL" --strip-components=1 || die "cannot extract $TARBALL"
-(cd "$SRC" && git init -q && git add -A && git -c user.name=series-check \
-	-c user.email=series-check@localhost commit -q -m pristine) || die "git init failed"
+# -f: Debian's top-level .gitignore ignores everything ("/*").
+(cd "$SRC" && git init -q && git add -A -f && git -c user.name=series-check \
+	-c user.email=series-check@localhost commit -q -m pristine && git tag pristine) ||
+	die "git init failed"
 step 0 "fresh $KVER tree from $(basename "$TARBALL")"
 
 # kernel-doc warnings of a file (line numbers dropped), in the tree as it is.
 kdoc() { [ -f "$SRC/$1" ] && (cd "$SRC" && scripts/kernel-doc -none -Wall "$1" 2>&1 |
-	sed 's/:[0-9]* / /' | sort) || true; }
+	sed -E 's/:[0-9]+ / /' | sort) || true; }
 declare -A pristine_kdoc=()
 
 # One object tree per config: the test kernel's fragments, merged anew after
@@ -76,13 +80,23 @@ build() { # name fragment...
 	(cd "$obj" && KCONFIG_CONFIG=.config "$SRC/scripts/kconfig/merge_config.sh" -m -O "$obj" \
 		.config "$@" >>"$LOG" 2>&1) || return 1
 	"${MAKE[@]}" -C "$SRC" O="$obj" olddefconfig >>"$LOG" 2>&1 || return 1
-	"${MAKE[@]}" -C "$SRC" O="$obj" CLIPPY=1 AUDIT_CONTID_WERROR=1 bzImage >>"$LOG" 2>&1
+	"${MAKE[@]}" -C "$SRC" O="$obj" CLIPPY=1 AUDIT_CONTID_WERROR=1 bzImage >"$DIR/build.out" 2>&1
+	local rc=$?
+	cat "$DIR/build.out" >>"$LOG"
+	# A compiler warning in a file the series changed or added fails too.
+	if grep -E '(warning|error)(\[[^]]*\])?:' "$DIR/build.out" |
+		grep -F -f <(cd "$SRC" && git diff --name-only pristine HEAD) |
+		sed 's/^/#   /' | grep .; then
+		return 1
+	fi
+	return $rc
 }
 
 for p in "${patches[@]}"; do
 	name=$(basename "$p" .patch)
 	mapfile -t files < <(sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$p")
 	for f in "${files[@]}"; do
+		case $f in *.[ch]) ;; *) continue ;; esac
 		[ -n "${pristine_kdoc[$f]+x}" ] || pristine_kdoc[$f]=$(kdoc "$f")
 	done
 	(cd "$SRC" && git am -q "$p") >>"$LOG" 2>&1 ||
