@@ -70,6 +70,8 @@ warnings=$(grep -cE '(warning|error)(\[[^]]*\])?:' "$LOG.w1")
 grep -E '(warning|error)(\[[^]]*\])?:' "$LOG.w1" | head -20 | sed 's/^/#   /'
 [ "$warnings" = 0 ] || rc=1
 step $rc "W=1 build of kernel/audit_contid/ and ${objs[*]}: $warnings warnings ($(($(date +%s) - t))s)"
-[ -f "$OBJ/kernel/audit_contid/audit_contid.o" ]
-step $? "kernel/audit_contid/audit_contid.o was built"
+# A directory build links the component's parts into built-in.a.
+[ -f "$OBJ/kernel/audit_contid/rust/audit_contid_main.o" ] &&
+	[ -f "$OBJ/kernel/audit_contid/audit_contid_glue.o" ]
+step $? "the component's Rust crate and C glue were built"
 finish
