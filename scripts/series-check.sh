@@ -103,7 +103,10 @@ for p in "${patches[@]}"; do
 		{ step 1 "$name: git am"; (cd "$SRC" && git am --abort); finish; }
 	step 0 "$name: git am"
 
-	"$SRC/scripts/checkpatch.pl" --strict --no-signoff -q "$p" >"$DIR/checkpatch.out" 2>&1
+	# Debian's python3 first: checkpatch's spdxcheck.py needs its ply and git
+	# modules (a version manager's python3 may come first on PATH).
+	PATH=/usr/bin:$PATH "$SRC/scripts/checkpatch.pl" --strict --no-signoff -q "$p" \
+		>"$DIR/checkpatch.out" 2>&1
 	rc=$?
 	[ -s "$DIR/checkpatch.out" ] && rc=1
 	step $rc "$name: checkpatch.pl --strict"
