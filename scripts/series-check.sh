@@ -56,7 +56,10 @@ mapfile -t patches < <(ls "$REPO"/build/patches/*.patch | grep -v '/0000-cover-l
 
 SRC=$DIR/linux
 echo "series-check: extracting a fresh tree in $SRC" >&2
-rm -rf "$SRC"
+# The object trees go too: the extraction keeps the tarball's old mtimes, so
+# objects of a previous run (built from patched files) would look up to date.
+# ccache makes the rebuild cheap.
+rm -rf "$SRC" "$DIR/obj-y" "$DIR/obj-n" "$DIR/kunit"
 mkdir -p "$SRC"
 tar -C "$SRC" -xf "$TARBALL" --strip-components=1 || die "cannot extract $TARBALL"
 # -f: Debian's top-level .gitignore ignores everything ("/*").
