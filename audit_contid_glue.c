@@ -12,6 +12,10 @@
 #include <linux/rcupdate.h>
 #include <linux/workqueue.h>
 #include <linux/sched.h>
+#include <linux/export.h>
+#include <linux/nsproxy.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 
@@ -58,7 +62,7 @@ static unsigned int ns_inum(struct task_struct *t,
 	return inum;
 }
 
-static dev_t nsfs_dev(void)
+dev_t audit_contid_nsfs_dev(void)
 {
 	static dev_t dev;
 	struct path path;
@@ -73,7 +77,7 @@ static dev_t nsfs_dev(void)
 struct audit_contid_ns_ids audit_contid_task_ns(struct task_struct *t)
 {
 	return (struct audit_contid_ns_ids) {
-		.dev = nsfs_dev(),
+		.dev = audit_contid_nsfs_dev(),
 		.mnt = ns_inum(t, &mntns_operations),
 		.uts = IS_ENABLED(CONFIG_UTS_NS) ? ns_inum(t, &utsns_operations) : 0,
 		.ipc = IS_ENABLED(CONFIG_IPC_NS) ? ns_inum(t, &ipcns_operations) : 0,
@@ -84,6 +88,97 @@ struct audit_contid_ns_ids audit_contid_task_ns(struct task_struct *t)
 		.time = IS_ENABLED(CONFIG_TIME_NS) ? ns_inum(t, &timens_operations) : 0,
 	};
 }
+
+void audit_contid_task_ns_inums(struct task_struct *t,
+				unsigned int inum[AUDIT_CONTID_NS_TYPES])
+{
+	static const struct proc_ns_operations *const ops[AUDIT_CONTID_NS_TYPES] = {
+		[AUDIT_CONTID_NS_MNT] = &mntns_operations,
+#ifdef CONFIG_UTS_NS
+		[AUDIT_CONTID_NS_UTS] = &utsns_operations,
+#endif
+#ifdef CONFIG_IPC_NS
+		[AUDIT_CONTID_NS_IPC] = &ipcns_operations,
+#endif
+#ifdef CONFIG_PID_NS
+		[AUDIT_CONTID_NS_PID_FOR_CHILDREN] = &pidns_for_children_operations,
+#endif
+#ifdef CONFIG_NET_NS
+		[AUDIT_CONTID_NS_NET] = &netns_operations,
+#endif
+#ifdef CONFIG_USER_NS
+		[AUDIT_CONTID_NS_USER] = &userns_operations,
+#endif
+#ifdef CONFIG_CGROUPS
+		[AUDIT_CONTID_NS_CGROUP] = &cgroupns_operations,
+#endif
+#ifdef CONFIG_TIME_NS
+		[AUDIT_CONTID_NS_TIME_FOR_CHILDREN] = &timens_for_children_operations,
+#endif
+	};
+	int i;
+
+	for (i = 0; i < AUDIT_CONTID_NS_TYPES; i++)
+		inum[i] = ops[i] ? ns_inum(t, ops[i]) : 0;
+}
+
+static unsigned int audit_contid_net_id __read_mostly;
+
+static void audit_contid_net_exit_op(struct net *net)
+{
+	audit_contid_net_exit(net);
+}
+
+static struct pernet_operations audit_contid_net_ops = {
+	.exit = audit_contid_net_exit_op,
+	.id = &audit_contid_net_id,
+	.size = sizeof(struct audit_contid_net),
+};
+
+int audit_contid_net_register(void)
+{
+	return register_pernet_subsys(&audit_contid_net_ops);
+}
+
+struct audit_contid_net *audit_contid_net(const struct net *net)
+{
+	struct audit_contid_net *storage;
+
+	/* the array of pointers may move; the storage stays while @net lives */
+	rcu_read_lock();
+	storage = net_generic(net, audit_contid_net_id);
+	rcu_read_unlock();
+	return storage;
+}
+
+struct net *audit_contid_task_net(struct task_struct *t)
+{
+	struct net *net = NULL;
+
+	task_lock(t);
+	if (t->nsproxy)
+		net = get_net(t->nsproxy->net_ns);
+	task_unlock(t);
+	return net;
+}
+
+struct net *audit_contid_get_net(struct net *net)
+{
+	return get_net(net);
+}
+
+void audit_contid_put_net(struct net *net)
+{
+	put_net(net);
+}
+
+unsigned int audit_contid_net_inum(const struct net *net)
+{
+	return net->ns.inum;
+}
+
+/* Called by the netfilter modules (nft_log, xt_AUDIT); defined in Rust. */
+EXPORT_SYMBOL_GPL(audit_contid_log_net);
 
 struct kmem_cache *audit_contid_cache_create(const char *name, unsigned int size,
 					     unsigned int align)

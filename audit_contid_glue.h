@@ -9,11 +9,13 @@
 #define _AUDIT_CONTID_GLUE_H
 
 #include <linux/audit.h>
+#include <linux/audit_contid.h>
 #include <linux/refcount.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/types.h>
 
+struct net;
 struct task_struct;
 
 void audit_contid_tasklist_read_lock(void);
@@ -45,6 +47,43 @@ struct audit_contid_ns_ids {
 
 /* The namespaces of @t; 0 for each that @t no longer has. */
 struct audit_contid_ns_ids audit_contid_task_ns(struct task_struct *t);
+
+/* The device of nsfs, where namespace inodes live. */
+dev_t audit_contid_nsfs_dev(void);
+
+/*
+ * The namespaces of @t by type (enum audit_contid_ns_type), as op=ns
+ * compares them; 0 for each that @t no longer has.
+ */
+void audit_contid_task_ns_inums(struct task_struct *t,
+				unsigned int inum[AUDIT_CONTID_NS_TYPES]);
+
+/*
+ * Each network namespace's storage (net_generic()): the first chunk of the
+ * list of containers whose tasks have used it, or NULL. Rust owns the list.
+ */
+struct audit_contid_net {
+	void *containers;
+};
+
+/* Registers the per-network-namespace storage; module init. */
+int audit_contid_net_register(void);
+
+/* @net's storage; under rcu_read_lock() or holding a reference on @net. */
+struct audit_contid_net *audit_contid_net(const struct net *net);
+
+/* A reference on @t's network namespace, or NULL if it has none left. */
+struct net *audit_contid_task_net(struct task_struct *t);
+
+/* get_net() and put_net(), which bindgen cannot see. */
+struct net *audit_contid_get_net(struct net *net);
+void audit_contid_put_net(struct net *net);
+
+/* The nsfs inode number of @net. */
+unsigned int audit_contid_net_inum(const struct net *net);
+
+/* Implemented in Rust: forgets a network namespace being freed. */
+void audit_contid_net_exit(struct net *net);
 
 /* kmem_cache_create() for a Rust type, which cannot call the macro. */
 struct kmem_cache *audit_contid_cache_create(const char *name, unsigned int size,

@@ -32,7 +32,10 @@ use kernel::{
 };
 
 use crate::{
+    container::Container,
     id::{Chain, ChainText, ContainerId, MAX_CHAIN_TEXT, UUID_LEN},
+    namespaces::{self, Inums},
+    netns,
     rules::Op,
     session::{Session, SessionView},
     task,
@@ -154,6 +157,41 @@ impl Buffer<'_> {
                 }
             }
         }
+    }
+}
+
+impl Buffer<'_> {
+    /// Adds an auxiliary record of type `ty` after the buffer's record, with
+    /// `len` bytes of text that `fill` writes in place (they start zeroed).
+    /// Nothing if the record cannot be had (audit counts it as lost).
+    fn aux_with(&self, ty: i32, len: usize, fill: impl FnOnce(&mut [u8])) {
+        // SAFETY: The buffer is live (type invariant). The record's text is
+        // `len` writable bytes of an skb that the buffer owns until it is
+        // ended, which is after our borrow of it; they are zeroed before a
+        // slice of them is made, and nothing else touches them meanwhile.
+        let text = unsafe {
+            let p = bindings::audit_log_aux_reserve(self.ab.as_ptr(), ty, false, len);
+            let Some(p) = NonNull::new(p.cast::<u8>()) else {
+                return;
+            };
+            ptr::write_bytes(p.as_ptr(), 0, len);
+            core::slice::from_raw_parts_mut(p.as_ptr(), len)
+        };
+        fill(text);
+    }
+}
+
+/// Writes into a byte slice, cutting what does not fit.
+struct Cursor<'a> {
+    out: &'a mut [u8],
+    at: usize,
+}
+
+impl Cursor<'_> {
+    fn push(&mut self, bytes: &[u8]) {
+        let n = bytes.len().min(self.out.len() - self.at);
+        self.out[self.at..self.at + n].copy_from_slice(&bytes[..n]);
+        self.at += n;
     }
 }
 
@@ -351,6 +389,94 @@ pub unsafe extern "C" fn audit_contid_log_target(
         );
     }
     drop(ref_replace(r, held));
+}
+
+/// Longest text of a packet's `CONTAINER_ID` record: chains that do not fit
+/// are counted in `contid-omitted=` (an audit record holds at most 8970
+/// bytes, and a packet's event has other records).
+const NET_TEXT_MAX: usize = 4096;
+
+/// Adds the `CONTAINER_ID` record of a packet's network namespace after its
+/// `NETFILTER_PKT` record: `contid=<chain>[,<chain>...]`, every live
+/// container attributed to the namespace, sorted; none if there is none.
+///
+/// # Safety
+///
+/// `ab` is null or the live buffer of the `NETFILTER_PKT` record, about to
+/// be ended (by the caller, after the call); `net` is the live namespace the
+/// packet was logged in. Any context.
+#[export]
+pub unsafe extern "C" fn audit_contid_log_net(
+    ab: *mut bindings::audit_buffer,
+    net: *const bindings::net,
+) {
+    let Some(ab) = lent(ab) else {
+        return;
+    };
+    // SAFETY: Per the function's contract.
+    let net = unsafe { &*net };
+    let mut found = [const { None::<ARef<Container>> }; netns::MAX_LISTED];
+    let (n, more) = netns::present(net, &mut found);
+    let found = &mut found[..n];
+    found.sort_unstable_by_key(|c| c.as_deref().map(Container::chain));
+    // The chains that fit, in order.
+    let mut len = "contid=".len();
+    let mut listed = 0;
+    for c in found.iter().flatten() {
+        let add = Container::chain(c).text_len() + usize::from(listed > 0);
+        if len + add > NET_TEXT_MAX {
+            break;
+        }
+        len += add;
+        listed += 1;
+    }
+    if listed == 0 {
+        return;
+    }
+    let mut tail = Text::<48>::new();
+    let omitted = more + (n - listed);
+    if omitted > 0 {
+        tail.push(b" contid-omitted=");
+        tail.push_decimal(omitted as u64);
+    }
+    ab.aux_with(CONTAINER_ID, len + tail.len, |out| {
+        let mut out = Cursor { out, at: 0 };
+        out.push(b"contid=");
+        for (i, c) in found.iter().flatten().take(listed).enumerate() {
+            if i > 0 {
+                out.push(b",");
+            }
+            out.push(
+                ChainText::new(Container::chain(c).as_slice())
+                    .as_str()
+                    .as_bytes(),
+            );
+        }
+        out.push(tail.as_bytes());
+    });
+}
+
+/// Logs a change of `t`'s namespaces from `old` to `new`, in current's
+/// syscall event: `op=ns`, `t`'s container and session, and the old and
+/// new nsfs inode of each namespace that changed (audit enabled only; any
+/// rule or none).
+pub(crate) fn log_ns_change(t: &Task, s: &Session, old: &Inums, new: &Inums) {
+    let Some(ab) = Record::start(true, CONTAINER_OP, true) else {
+        return;
+    };
+    ab.append(b"op=ns ");
+    ab.append(container_id_text(Some(t.tgid()), SessionView::new(s)).as_bytes());
+    // SAFETY: FFI call in process context.
+    let dev = unsafe { bindings::audit_contid_nsfs_dev() };
+    let mut text = Text::<640>::new();
+    let _ = write!(text, " nsdev={}:{}", dev >> 20, dev & 0xfffff);
+    for ((name, old), new) in namespaces::NAMES.iter().zip(old).zip(new) {
+        if old != new {
+            let _ = write!(text, " old-{name}={old} new-{name}={new}");
+        }
+    }
+    text.push(b" res=1");
+    ab.append(text.as_bytes());
 }
 
 /// What a registration attempt asked for and what it did, for `CONTAINER_OP`.

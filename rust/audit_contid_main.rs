@@ -17,6 +17,8 @@ mod errno;
 mod filter;
 mod hooks;
 mod id;
+mod namespaces;
+mod netns;
 mod proc;
 mod refcount;
 mod register;
@@ -28,11 +30,14 @@ mod task;
 
 // The C-callable API declared in include/linux/audit_contid.h.
 pub use audit::{
-    audit_contid_log_subject, audit_contid_log_target, audit_contid_ref_set, audit_contid_refs_put,
+    audit_contid_log_net, audit_contid_log_subject, audit_contid_log_target, audit_contid_ref_set,
+    audit_contid_refs_put,
 };
 pub use container::audit_contid_reap;
 pub use filter::audit_contid_match;
 pub use hooks::{audit_contid_fork, audit_contid_release};
+pub use namespaces::{__audit_contid_clone_ns, __audit_contid_ns_log, __audit_contid_ns_save};
+pub use netns::audit_contid_net_exit;
 pub use proc::{audit_contid_proc_read, audit_contsession_proc_read};
 pub use register::audit_contid_proc_write;
 
@@ -57,6 +62,7 @@ impl kernel::Module for AuditContid {
         if !container::CONTAINERS.populate(containers) || !session::SESSIONS.populate(sessions) {
             return Err(EBUSY);
         }
+        netns::init()?;
         Ok(AuditContid {
             _debugfs: debugfs::Debugfs::new()?,
         })

@@ -31,6 +31,7 @@ use kernel::{
 use crate::{
     audit,
     id::{Chain, ContainerId},
+    netns,
     refcount::{self, Counted},
     registry,
     session::Session,
@@ -266,7 +267,8 @@ pub unsafe extern "C" fn audit_contid_reap() {
             // SAFETY: A dead container belongs to the reaper alone: its count
             // is zero, so nothing gives it a new reference (look-ups use
             // `get`), it is still linked (so `unlink` may take it out), and
-            // only the reaper frees it, here. Once it is logged and unlinked,
+            // only the reaper frees it, here, after `forget` cleared every
+            // network namespace's slot of it. Once it is logged and unlinked,
             // only RCU readers can still see it: its parent reference is read
             // out exactly once, and its memory freed after a grace period
             // (`kfree()` frees slab objects) without running its destructor.
@@ -275,6 +277,7 @@ pub unsafe extern "C" fn audit_contid_reap() {
                 next = c.next_dead.load(Relaxed);
                 audit::log_destroy(&c.chain());
                 registry::unlink(p);
+                netns::forget(p);
                 if let Some(parent) = c.parent() {
                     let _ = parent.children.fetch_sub(1, Relaxed);
                 }

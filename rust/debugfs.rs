@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! `/sys/kernel/debug/audit_containerid/containers`: one line per live
-//! container: `<chain> <tasks> <children>`.
+//! container: `<chain> <tasks> <children> <netns>`, the last the nsfs inodes
+//! of the network namespaces it is attributed to, comma-separated, or `-`.
 //! `/sys/kernel/debug/audit_containerid/memory`: what each object costs, as
 //! the allocator charges it.
 
@@ -12,6 +13,7 @@ use kernel::{debugfs::Dir, prelude::*, sync::aref::ARef};
 use crate::{
     container::{self, Container, CONTAINERS},
     id::ChainText,
+    netns,
     registry::REGISTRY,
     session::{Session, SESSIONS},
     task,
@@ -75,7 +77,15 @@ fn show(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
     };
     for (c, tasks) in &counts {
         let text = ChainText::from_innermost(c.ids());
-        writeln!(f, "{} {} {}", text.as_str(), tasks, c.children())?;
+        write!(f, "{} {} {} ", text.as_str(), tasks, c.children())?;
+        let mut sep = "";
+        let mut written = Ok(());
+        netns::namespaces_of(c, |inum| {
+            written = written.and_then(|()| write!(f, "{sep}{inum}"));
+            sep = ",";
+        });
+        written?;
+        writeln!(f, "{}", if sep.is_empty() { "-" } else { "" })?;
     }
     Ok(())
 }

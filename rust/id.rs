@@ -222,6 +222,29 @@ impl Chain {
     pub fn as_slice(&self) -> &[ContainerId] {
         &self.ids[..self.len]
     }
+
+    /// The length of its text as [`ChainText::as_str`] gives it.
+    pub fn text_len(&self) -> usize {
+        match self.len {
+            0 => "unset".len(),
+            n => n * (UUID_LEN + 1) - 1,
+        }
+    }
+}
+
+/// Containers' chains sort as their texts do: ID by ID from the outermost (a
+/// UUID's text sorts as its 128-bit value), a chain before the chains nested
+/// in it. (The empty chain sorts first, though its text is `unset`.)
+impl Ord for Chain {
+    fn cmp(&self, other: &Self) -> core::cmp::Ordering {
+        self.as_slice().cmp(other.as_slice())
+    }
+}
+
+impl PartialOrd for Chain {
+    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 /// Two chains are equal when their IDs are: slots past the length do not count.

@@ -17,6 +17,7 @@ use crate::{
     audit::{self, Attempt},
     container::{self, Container},
     id::{self, Chain, ContainerId, ParseError},
+    netns::{self, NetRef},
     registry::{Place, REGISTRY},
     rules::{self, Liveness, Op, Refusal, Request},
     session::{self, Session},
@@ -288,5 +289,9 @@ fn register(
     });
     drop(tasklist);
     drop(reg);
+    // Packets logged in the target's network namespace name the container.
+    if let Some(net) = NetRef::of_task(target) {
+        netns::attribute(session.container(), &net);
+    }
     Ok(Registration { op, session: num })
 }

@@ -97,6 +97,11 @@ impl Session {
         self.num
     }
 
+    /// Its container (referenced for as long as the session lives).
+    pub(crate) fn container(&self) -> &Container {
+        &self.container
+    }
+
     /// Memory for one session, from [`SESSIONS`].
     pub(crate) fn alloc() -> Result<slab::SlabUninit<Session>, AllocError> {
         SESSIONS.as_ref().ok_or(AllocError)?.alloc()

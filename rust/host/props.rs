@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use std::{format, string::String, vec::Vec};
 
 use crate::{
-    id::{parse, ChainText, ContainerId, MAX_DEPTH, UUID_LEN},
+    id::{parse, Chain, ChainText, ContainerId, MAX_DEPTH, UUID_LEN},
     oracle::{oracle, MAX_WRITE},
 };
 
@@ -117,6 +117,31 @@ proptest! {
         };
         let text = ChainText::new(&chain);
         prop_assert_eq!(text.as_bytes(), want.as_bytes());
+    }
+
+    // A packet's CONTAINER_ID record lists chains sorted as text and sizes
+    // its text before writing it (admin-guide: "sorted, each chain as in the
+    // proc file").
+    #[test]
+    fn chains_sort_as_their_texts_and_know_their_length(
+        a in proptest::collection::vec(nonzero(), 1..=MAX_DEPTH),
+        b in proptest::collection::vec(nonzero(), 0..MAX_DEPTH),
+        shared in 0..=MAX_DEPTH,
+    ) {
+        // Often one chain nested in, or sharing a prefix with, the other.
+        // Both are containers' chains: never empty.
+        let b: Vec<u128> = a.iter().take(shared.max(1)).chain(b.iter()).take(MAX_DEPTH).copied().collect();
+        let text = |ids: &[u128]| if ids.is_empty() {
+            String::from("unset")
+        } else {
+            ids.iter().map(|&v| uuid(v)).collect::<Vec<_>>().join("/")
+        };
+        let chain = |ids: &[u128]| Chain::from_innermost(ids.iter().rev().map(|&v| ContainerId::new(v).unwrap()));
+        let (ca, cb) = (chain(&a), chain(&b));
+        prop_assert_eq!(ca.cmp(&cb), text(&a).cmp(&text(&b)));
+        prop_assert_eq!(ca.text_len(), text(&a).len());
+        prop_assert_eq!(cb.text_len(), text(&b).len());
+        prop_assert_eq!(Chain::EMPTY.text_len(), "unset".len());
     }
 }
 

@@ -6,11 +6,13 @@
  *
  *   audit_contid_bench [ROUNDS] [JSON-FILE]
  *   audit_contid_bench audit [ROUNDS] [JSON-FILE]
+ *   audit_contid_bench ns [ROUNDS] [JSON-FILE]
  *   audit_contid_bench loop OPERATION COUNT
  *   audit_contid_bench fork ROUNDS COUNT
  *
  * Prints a table and writes the figures (median, min, max, ratio) as JSON.
- * "audit" measures only the audited-syscall figures (5 and 7) and memory.
+ * "audit" measures only the audited-syscall figures (5 and 7) and memory;
+ * "ns" only figures 1 and 8 (fork, and packets logged with their containers).
  * "loop" repeats one figure's operation for a profiler (perf record):
  * targets are forked in batches beforehand so the loop is mostly the
  * operation itself. "fork" prints figure 1's baseline (fork+exit+wait outside
@@ -55,8 +57,11 @@ static void add(const char *name, const char *unit, const char *baseline, double
 {
 	struct figure *f = fig(name, unit, baseline, target);
 
-	/* A measurement that did not complete fails the run. */
-	if (v < 0) {
+	/*
+	 * A measurement that did not complete (-1) fails the run; a percentage
+	 * of two differences may come out negative.
+	 */
+	if (v < 0 && strcmp(unit, "%")) {
 		fprintf(stderr, "bench: %s: a round failed\n", name);
 		failed = true;
 		return;
@@ -444,6 +449,105 @@ static double rules_getppid(void *arg)
 	return v;
 }
 
+/*
+ * Figure 8: one UDP packet through an nftables "log level audit" rule
+ * (NETFILTER_PKT), per packet, in a network namespace of the measuring
+ * process's own that @containers containers have used: the process's own
+ * (registered once in the namespace) and a helper's in another container
+ * that entered it. Without @rule, the namespace has no rule (a reference:
+ * what the record adds). The process waits for *go, so that the containers
+ * are in place before it measures.
+ */
+struct pkt_bench {
+	int packets, containers;
+	bool rule;
+	int ready, go;
+	pid_t measured;
+	double result;
+};
+
+static int pkt_measure(void *arg)
+{
+	struct pkt_bench *b = arg;
+	double t0;
+	int i;
+
+	pin(0);
+	if (unshare(CLONE_NEWNET) || (b->rule ? packet_rule("audit_contid_bench") : loopback_up()))
+		return 1;
+	STORE(b->ready, 1);
+	if (!wait_for(&b->go, 60))
+		return 2;
+	t0 = ns_now();
+	for (i = 0; i < b->packets; i++)
+		if (send_packet())
+			return 3;
+	b->result = (ns_now() - t0) / b->packets;
+	return 0;
+}
+
+/* The second container's task: enters the measured namespace and waits. */
+static int pkt_helper(void *arg)
+{
+	struct pkt_bench *b = arg;
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", b->measured);
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || setns(fd, CLONE_NEWNET))
+		return 1;
+	STORE(b->ready, 2);
+	pause();
+	return 0;
+}
+
+static int pkt_run(void *arg)
+{
+	struct pkt_bench *b = arg;
+	struct agent m, h;
+	int rc;
+
+	agent_start(&m, pkt_measure, b);
+	if (write(m.go, "g", 1) != 1 || !wait_for(&b->ready, 60))
+		return 1;
+	close(m.go);
+	b->measured = m.pid;
+	if (b->containers > 0 && set_contid(m.pid, fresh_id()))
+		return 2;
+	h.pid = 0;
+	if (b->containers > 1) {
+		STORE(b->ready, 0);
+		agent_start(&h, pkt_helper, b);
+		if (set_contid(h.pid, fresh_id()) || write(h.go, "g", 1) != 1)
+			return 3;
+		close(h.go);
+		if (!wait_for(&b->ready, 60))
+			return 4;
+	}
+	STORE(b->go, 1);
+	rc = waitpid(m.pid, &rc, 0) == m.pid && WIFEXITED(rc) ? WEXITSTATUS(rc) : 5;
+	if (h.pid) {
+		kill(h.pid, SIGKILL);
+		waitpid(h.pid, NULL, 0);
+	}
+	return rc;
+}
+
+/* One figure 8 round of one variant: ns per packet, or -1. */
+static double packets(int containers, bool rule, int n)
+{
+	struct pkt_bench *b = mmap(NULL, sizeof(*b), PROT_READ | PROT_WRITE,
+				   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	double v;
+
+	*b = (struct pkt_bench){ .packets = n, .containers = containers, .rule = rule,
+				 .result = -1 };
+	v = in_child(pkt_run, b) ? -1 : b->result;
+	munmap(b, sizeof(*b));
+	return v;
+}
+
 static int draining;
 
 /* The audit daemon's part: receive every record (blocking, like auditd). */
@@ -536,8 +640,8 @@ static int loop(const char *op, long count)
 int main(int argc, char **argv)
 {
 	const char *json = argc > 2 ? argv[2] : "bench-results.json";
-	bool audit_only = false;
-	int r, i, forks = 300, reads = 20000, calls = 20000, regs = 40;
+	bool audit_only = false, ns_only = false;
+	int r, i, forks = 300, reads = 20000, calls = 20000, regs = 40, pkts = 1000;
 	struct holders *h = calloc(1, sizeof(*h));
 	unsigned long long joined_id = 0x10e000000000ull;
 	struct auditd d;
@@ -554,8 +658,9 @@ int main(int argc, char **argv)
 	}
 	if (argc > 3 && !strcmp(argv[1], "loop"))
 		return unsupported() ? 4 : loop(argv[2], atol(argv[3]));
-	if (argc > 1 && !strcmp(argv[1], "audit")) {
-		audit_only = true;
+	if (argc > 1 && (!strcmp(argv[1], "audit") || !strcmp(argv[1], "ns"))) {
+		audit_only = !strcmp(argv[1], "audit");
+		ns_only = !audit_only;
 		argc--;
 		argv++;
 		json = argc > 2 ? argv[2] : "bench-results.json";
@@ -587,6 +692,8 @@ int main(int argc, char **argv)
 				 "1. fork+exit+wait, no container", "ns", in ?
 				 "1. fork+exit+wait, no container" : "", in ? 1.005 : 0, v);
 		}
+		if (ns_only)
+			continue;
 		a = per_op(loginuid_one, 1, regs);
 		b = per_op(time_contid_write, 0, regs);
 		add("2. write /proc/PID/loginuid (fresh child)", "ns", "", 0, a);
@@ -605,7 +712,7 @@ int main(int argc, char **argv)
 	}
 
 	/* Figure 3: registration with 10, 1000 and 10000 live containers. */
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 3 && !ns_only; i++) {
 		static const int sizes[] = { 10, 1000, 10000 };
 		static const char *const names[] = {
 			"3. register with 10 live containers",
@@ -641,10 +748,12 @@ audited:
 	 * rule, so no record. What the rule adds over it is the cost of the
 	 * event's records.
 	 */
-	for (r = 0; r < rounds; r++)
+	for (r = 0; r < rounds && !ns_only; r++)
 		add("5. getppid, audit on, no rule (reference)", "ns", "", 0,
 		    in_nested(2, false, audited_getppid, &calls));
-	if (auditd_add_rule(&d, __NR_getppid)) {
+	if (ns_only) {
+		i = 0;
+	} else if (auditd_add_rule(&d, __NR_getppid)) {
 		fprintf(stderr, "bench: cannot add the getppid rule\n");
 		i = 1;
 	} else {
@@ -662,7 +771,7 @@ audited:
 	}
 	/* Figure 7: rules on the container ID against rules on the login uid. */
 	audit_rule(d.fd, AUDIT_DEL_RULE, __NR_getppid);
-	for (r = 0; !i && r < rounds; r++) {
+	for (r = 0; !i && !ns_only && r < rounds; r++) {
 		int k;
 
 		for (k = 0; k < 4; k++) {
@@ -686,6 +795,34 @@ audited:
 			    contid ? 1.10 : 0, v);
 		}
 	}
+	/*
+	 * Figure 8: packets logged with the containers of their network
+	 * namespace. Our part is what one more container adds (the walk, a
+	 * reference, sorting, a chain's text), against what the CONTAINER_ID
+	 * record adds to a packet's event.
+	 */
+	for (r = 0; !i && !audit_only && r < rounds; r++) {
+		static const char *const names[] = {
+			"8. UDP packet, no log rule (reference)",
+			"8. packet logged, namespace without containers",
+			"8. packet logged, namespace of 1 container",
+			"8. packet logged, namespace of 2 containers",
+		};
+		double x[4];
+		int k;
+
+		for (k = 0; k < 4; k++) {
+			/* The order rotates from round to round. */
+			int v = (k + r) % 4;
+
+			x[v] = packets(v >= 2 ? v - 1 : 0, v > 0, pkts);
+			add(names[v], "ns", v >= 2 ? names[1] : "", 0, x[v]);
+		}
+		if (x[1] < 0 || x[2] < 0 || x[3] < 0)
+			continue;
+		add("8. one more container / the CONTAINER_ID record", "%", "", 0,
+		    100 * (x[3] - x[2]) / (x[2] - x[1]));
+	}
 	STORE(draining, 0);
 	pthread_join(th, NULL);
 	auditd_stop(&d);
@@ -693,7 +830,8 @@ audited:
 		return 1;
 
 	fprintf(stderr, "bench: memory\n");
-	footprint();
+	if (!ns_only)
+		footprint();
 	kid_stop(&holder);
 
 	out = fopen(json, "w");

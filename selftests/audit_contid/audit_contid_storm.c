@@ -2,9 +2,13 @@
 /*
  * A bounded storm for the debug kernel: workers concurrently fork and exit
  * inside containers, register, join and nest children (processes and thread
- * groups), and read other tasks' proc files and the debugfs listing. Every
- * write must succeed or fail with one of the contract's errnos. Afterwards
- * every task is gone and the listing must be readable and empty.
+ * groups), and read other tasks' proc files and the debugfs listing. Tasks
+ * in containers unshare and enter namespaces and send packets that
+ * nftables logs to audit, in the initial network namespace (where
+ * containers die while their packets are logged) and in namespaces of their
+ * own (freed while their packets are logged). Every write must succeed or
+ * fail with one of the contract's errnos. Afterwards every task is gone and
+ * the listing must be readable and empty.
  *
  *   audit_contid_storm [SECONDS [WORKERS]]     default 60 s, 4 workers
  */
@@ -14,6 +18,8 @@
 
 static double deadline;
 static int *failures;
+/* The initial network namespace, to go back to with setns(). */
+static int home_net = -1;
 
 static bool allowed(int err)
 {
@@ -53,6 +59,36 @@ static void read_some(unsigned int *seed)
 		debugfs_lookup("none", NULL, NULL);
 }
 
+/*
+ * A task in a container changes namespaces (each logged as op=ns, a network
+ * namespace attributing its container) and sends packets, which the rule in
+ * the initial namespace, or one of its own, logs with their containers.
+ */
+static void ns_churn(unsigned int *seed)
+{
+	int i;
+
+	switch (rand_r(seed) % 16) {
+	case 0 ... 4:
+		if (!unshare(CLONE_NEWNET))
+			loopback_up();
+		break;
+	case 5 ... 7:
+		unshare(CLONE_NEWUTS | CLONE_NEWIPC);
+		break;
+	case 8 ... 14:
+		setns(home_net, CLONE_NEWNET);
+		break;
+	default:
+		/* Its own rule (an exec of nft: rarely). */
+		if (!unshare(CLONE_NEWNET))
+			packet_rule("audit_contid_storm");
+		break;
+	}
+	for (i = rand_r(seed) % 4; i > 0; i--)
+		send_packet();
+}
+
 static void *idle_thread(void *arg)
 {
 	usleep(1000 + (long)arg % 3000);
@@ -88,6 +124,8 @@ static void wander(int depth, unsigned int seed)
 					       (void *)(long)rand_r(&seed));
 			if (read(go[0], &b, 1) < 0)
 				b = 0;
+			if (rand_r(&seed) % 2)
+				ns_churn(&seed);
 			if (depth < MAX_DEPTH + 1 && rand_r(&seed) % 3)
 				wander(depth + 1, seed ^ getpid());
 			for (k = 0; k < nth; k++)
@@ -139,6 +177,12 @@ int main(int argc, char **argv)
 	if (failures == MAP_FAILED)
 		return 2;
 	debugfs_lookup("none", NULL, NULL);	/* mounts debugfs if needed */
+	home_net = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (home_net < 0 || packet_rule("audit_contid_storm")) {
+		fprintf(stderr, "storm: cannot add the nftables rule (" NFT
+			" missing? 'make deps' installs nftables)\n");
+		return 2;
+	}
 	deadline = now() + seconds;
 	for (i = 0; i < workers; i++)
 		if (fork() == 0)
@@ -172,6 +216,8 @@ int main(int argc, char **argv)
 			break;
 		usleep(100000);
 	}
+	if (system(NFT " delete table ip audit_contid_storm"))
+		__sync_fetch_and_add(failures, 1);
 	printf("storm: %d s, %d workers, %d unexpected results, %d containers left%s\n",
 	       seconds, workers, LOAD(*failures), listed,
 	       listed < 0 ? " (listing unreadable)" : "");

@@ -6,7 +6,8 @@
 # and read the container operations and the workload's events back with
 # ausearch and with libauparse (auparse_events.py). Then a contid rule, which
 # stock auditctl cannot write (contid_rule.py does), listed and deleted with
-# stock auditctl.
+# stock auditctl. Then packets logged by nftables ("log level audit") in a
+# container's network namespace and in one without containers.
 set -u
 
 n=0
@@ -16,8 +17,8 @@ not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n $1"; }
 check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
 
 echo "TAP version 13"
-echo "1..13"
-for tool in auditd auditctl ausearch python3; do
+echo "1..15"
+for tool in auditd auditctl ausearch python3 nft ip unshare; do
 	if ! command -v $tool >/dev/null; then
 		echo "ok 1 # SKIP $tool not installed"
 		exit 4
@@ -170,10 +171,52 @@ check "stock auditctl -l lists a contid rule, and auditctl -D deletes it" \
 	"[ $listed = 0 ] && grep -q 'contid-e2e-rule' '$work/list' && grep -q 'f27' '$work/list' &&
 	 [ $deleted = 0 ] && auditctl -l | grep -q 'No rules'"
 
+# Packets: a network namespace of its own with an nftables rule that logs
+# UDP packets to port 9 to audit, for a registered process (the registration
+# names its container there) and for one outside containers; each sends a
+# packet marked so that its record tells which (NETFILTER_PKT has mark=).
+pkt=6b1c0e2a-5f3d-4e71-9a8a-$(printf '%012x' $$)
+cat > "$work/rules" <<EOF
+table ip contid_e2e {
+	chain out {
+		type filter hook output priority 0; policy accept;
+		udp dport 9 log level audit
+	}
+}
+EOF
+send="import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_MARK, int(sys.argv[1], 0))
+s.sendto(b'x', ('127.0.0.1', 9))"
+mkfifo "$work/go3"
+unshare -n sh -c 'read -r _ < "$1"; ip link set lo up && nft -f "$2" && "$3" -c "$4" 0xc1' \
+	sh "$work/go3" "$work/rules" $py "$send" &
+contained=$!
+sh -c 'echo "$1" > /proc/$2/audit_containerid' sh "$pkt" $contained
+echo go > "$work/go3"
+wait $contained
+unshare -n sh -c 'ip link set lo up && nft -f "$1" && "$2" -c "$3" 0xc2' \
+	sh "$work/rules" $py "$send"
+sleep 2
+ausearch -m NETFILTER_PKT > "$work/packets" 2>&1
+# ausearch prints each event whole, events separated by "----".
+pkt_event() { awk -v RS='----' -v m="mark=$1 " 'index($0, m)' "$work/packets"; }
+check "ausearch: a packet in a container's namespace has its CONTAINER_ID, one outside none" \
+	"pkt_event 0xc1 | grep -q 'contid=$pkt\$' && pkt_event 0xc2 | grep -q 'NETFILTER_PKT' &&
+	 ! pkt_event 0xc2 | grep -q 'contid='"
+$py "$here/auparse_events.py" $log > "$work/auparse" 2>> "$work/auparse.err"
+pkt_serial() { rec_event 1324 "mark=$1 "; }
+packet_events() {
+	s=$(pkt_serial 0xc1) && [ -n "$s" ] && has_types "$s" 1324 1340 &&
+		grep -q "^record $s 1340 .*): contid=$pkt\$" "$work/auparse" &&
+		s=$(pkt_serial 0xc2) && [ -n "$s" ] && ! has_types "$s" 1340
+}
+check "libauparse: the packet's NETFILTER_PKT and CONTAINER_ID are one event" packet_events
+
 kill $daemon
 wait $daemon 2>/dev/null
 if [ $fails != 0 ]; then
-	for f in ops events user kill auparse.err rule list delete; do
+	for f in ops events user kill auparse.err rule list delete packets; do
 		echo "# $f:"
 		sed 's/^/# /' "$work/$f" | head -30
 	done

@@ -6,8 +6,11 @@
 #ifndef AUDIT_CONTID_COMMON_H
 #define AUDIT_CONTID_COMMON_H
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <linux/capability.h>
 #include <linux/close_range.h>
@@ -18,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -475,28 +479,40 @@ static inline void listing_read(char *buf, size_t size)
 
 /*
  * Looks @chain up in the debugfs listing, whose lines are
- * "<chain> <tasks> <children>". Returns 1 and fills @tasks and @children when
- * listed, 0 when not; dies when the listing cannot be read or a line does not
- * have that form.
+ * "<chain> <tasks> <children> <netns>", the last the network namespaces the
+ * container is attributed to (nsfs inodes, comma-separated, or "-"). Returns
+ * 1 and fills @tasks, @children and @netns (if not NULL; NETNS_MAX bytes)
+ * when listed, 0 when not; dies when the listing cannot be read or a line
+ * does not have that form.
  */
-static inline int debugfs_lookup(const char *chain, int *tasks, int *children)
+#define NETNS_MAX 256
+static inline int debugfs_lookup_netns(const char *chain, int *tasks, int *children,
+				       char *netns)
 {
-	char text[LISTING_MAX], name[CHAIN_MAX], *line, *save = NULL;
+	char text[LISTING_MAX], name[CHAIN_MAX], nets[NETNS_MAX], *line, *save = NULL;
 	int found = 0, t, c, n;
 
 	listing_read(text, sizeof(text));
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (sscanf(line, "%511s %d %d%n", name, &t, &c, &n) != 3 || line[n])
-			die("a listing line is not <chain> <tasks> <children>", EINVAL);
+		if (sscanf(line, "%511s %d %d %255s%n", name, &t, &c, nets, &n) != 4 || line[n] ||
+		    strspn(nets, "0123456789,-") != strlen(nets))
+			die("a listing line is not <chain> <tasks> <children> <netns>", EINVAL);
 		if (!strcmp(name, chain)) {
 			found = 1;
 			if (tasks)
 				*tasks = t;
 			if (children)
 				*children = c;
+			if (netns)
+				strcpy(netns, nets);
 		}
 	}
 	return found;
+}
+
+static inline int debugfs_lookup(const char *chain, int *tasks, int *children)
+{
+	return debugfs_lookup_netns(chain, tasks, children, NULL);
 }
 
 /*
@@ -670,6 +686,66 @@ static inline double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* Debian's nftables; the packet tests and the storm log packets with it. */
+#define NFT "/usr/sbin/nft"
+
+/* Brings the loopback of the current network namespace up. 0 or an errno. */
+static inline int loopback_up(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int err = 0;
+
+	if (fd < 0)
+		return errno;
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr))
+		err = errno;
+	ifr.ifr_flags |= IFF_UP;
+	if (!err && ioctl(fd, SIOCSIFFLAGS, &ifr))
+		err = errno;
+	close(fd);
+	return err;
+}
+
+/*
+ * In the current network namespace: loopback up, and nftables table @table
+ * with a rule that logs UDP packets to port 9 to audit ("log level audit":
+ * NETFILTER_PKT records). 0, or why not.
+ */
+static inline int packet_rule(const char *table)
+{
+	FILE *f;
+
+	if (loopback_up())
+		return 1;
+	f = popen(NFT " -f -", "w");
+	if (!f)
+		return 2;
+	fprintf(f, "table ip %s {\n"
+		"  chain out {\n"
+		"    type filter hook output priority 0; policy accept;\n"
+		"    udp dport 9 log level audit\n"
+		"  }\n"
+		"}\n", table);
+	return pclose(f) ? 3 : 0;
+}
+
+/* Sends one UDP packet to 127.0.0.1:9 in the current network namespace. */
+static inline int send_packet(void)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9) };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int err = 0;
+
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0)
+		return errno;
+	if (sendto(fd, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)) != 1)
+		err = errno;
+	close(fd);
+	return err;
 }
 
 #endif /* AUDIT_CONTID_COMMON_H */

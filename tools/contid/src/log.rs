@@ -11,7 +11,11 @@
 //! * a `CONTAINER_ID` record with `opid=`: a signal or ptrace target is in
 //!   it ([`Role::Target`]);
 //! * a `CONTAINER_OP` record (1341): a registration into the container,
-//!   or its end ([`Role::Op`]).
+//!   its end, or a namespace change of one of its tasks ([`Role::Op`]);
+//! * a `CONTAINER_ID` record in the event of a `NETFILTER_PKT` record
+//!   (1324): a packet logged in a network namespace the container's tasks
+//!   have used; its `contid=` lists every such container's chain,
+//!   comma-separated ([`Role::Packet`]).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -24,6 +28,8 @@ use crate::proc::NO_SESSION;
 
 /// `AUDIT_SYSCALL`.
 pub const SYSCALL: u32 = 1300;
+/// `AUDIT_NETFILTER_PKT`.
+pub const NETFILTER_PKT: u32 = 1324;
 /// `AUDIT_CONTAINER_ID`.
 pub const CONTAINER_ID: u32 = 1340;
 /// `AUDIT_CONTAINER_OP`.
@@ -112,8 +118,10 @@ pub enum Role {
     Subject,
     /// A signal or ptrace target is in it.
     Target,
-    /// A registration into the container, or its end.
+    /// A registration into the container, its end, or a namespace change.
     Op,
+    /// A packet logged in a network namespace its tasks have used.
+    Packet,
 }
 
 /// One record that ties an event to the container.
@@ -125,7 +133,7 @@ pub struct Match {
     pub contid: String,
     /// The container session, if any.
     pub session: Option<u32>,
-    /// For [`Role::Op`]: `set`, `nest`, `join` or `destroy`.
+    /// For [`Role::Op`]: `set`, `nest`, `join`, `destroy` or `ns`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub op: Option<String>,
     /// For [`Role::Op`]: whether the kernel accepted it.
@@ -149,6 +157,7 @@ impl Match {
                 self.opid.map_or_else(|| "?".to_owned(), |p| p.to_string()),
                 self.contid
             ),
+            Role::Packet => format!("packet in a network namespace of {}", self.contid),
             Role::Op => format!(
                 "op={} {}{session}{}",
                 self.op.as_deref().unwrap_or("?"),
@@ -177,7 +186,25 @@ fn session_of(r: &Record) -> Option<u32> {
 /// The records of `event` that tie it to container `id`.
 pub fn matches(event: &Event, id: ContainerId) -> Vec<Match> {
     let mut out = Vec::new();
+    let packet = event.records.iter().any(|r| r.rtype == NETFILTER_PKT);
     for r in &event.records {
+        if packet && r.rtype == CONTAINER_ID {
+            // Every container of the packet's network namespace.
+            let chain = r
+                .field("contid")
+                .and_then(|list| list.split(',').find_map(|c| chain_holds(c, id)));
+            if let Some(contid) = chain {
+                out.push(Match {
+                    role: Role::Packet,
+                    contid,
+                    session: None,
+                    op: None,
+                    success: None,
+                    opid: None,
+                });
+            }
+            continue;
+        }
         if r.rtype != CONTAINER_ID && r.rtype != CONTAINER_OP {
             continue;
         }
@@ -530,6 +557,35 @@ mod tests {
             (Role::Target, Some(9), Some(2))
         );
         assert_eq!(m[0].describe(), format!("op=join {A} refused"));
+    }
+
+    #[test]
+    fn packets_match_every_container_of_their_namespace() {
+        let ab = format!("{A}/{B}");
+        let c = "3f2504e0-4f89-41d3-9a0c-0305e82c3301";
+        let e = ev(
+            1,
+            1,
+            vec![
+                rec(NETFILTER_PKT, &[("mark", "0x0"), ("proto", "17")]),
+                rec(CONTAINER_ID, &[("contid", &format!("{ab},{c}"))]),
+            ],
+        );
+        let m = matches(&e, id(B));
+        assert_eq!(m.len(), 1);
+        assert_eq!(
+            (m[0].role, m[0].session, m[0].opid),
+            (Role::Packet, None, None)
+        );
+        assert_eq!(m[0].contid, ab);
+        assert_eq!(matches(&e, id(c))[0].contid, c);
+        // An outer container matches through the chain nested in it.
+        assert_eq!(matches(&e, id(A))[0].contid, ab);
+        assert!(matches(&e, id("0xc")).is_empty());
+        assert_eq!(
+            m[0].describe(),
+            format!("packet in a network namespace of {ab}")
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Live containers, from debugfs: one line per container,
-//! `<chain> <tasks> <children>`.
+//! `<chain> <tasks> <children> <netns>`, the last the network namespaces the
+//! container is attributed to (nsfs inodes, comma-separated, or `-`).
 
 use std::fmt::Write as _;
 use std::fs;
@@ -29,6 +30,9 @@ pub struct Container {
     pub tasks: u64,
     /// Containers nested directly inside it.
     pub children: u64,
+    /// The network namespaces its tasks have used (nsfs inode numbers):
+    /// packets logged there name it.
+    pub netns: Vec<u64>,
 }
 
 /// One container as `contid ls --json` prints it.
@@ -44,6 +48,8 @@ pub struct JsonContainer {
     pub tasks: u64,
     /// Containers nested directly inside it.
     pub nested: u64,
+    /// The network namespaces it is attributed to (nsfs inode numbers).
+    pub netns: Vec<u64>,
 }
 
 /// Parses the debugfs listing.
@@ -54,10 +60,18 @@ pub fn parse(text: &str) -> Result<Vec<Container>> {
             anyhow!("unexpected line {line:?} in {CONTAINERS}: check that contid matches the running kernel")
         };
         let mut it = line.split_whitespace();
-        let (Some(chain), Some(tasks), Some(children), None) =
-            (it.next(), it.next(), it.next(), it.next())
+        let (Some(chain), Some(tasks), Some(children), Some(netns), None) =
+            (it.next(), it.next(), it.next(), it.next(), it.next())
         else {
             return Err(bad());
+        };
+        let netns = match netns {
+            "-" => Vec::new(),
+            list => list
+                .split(',')
+                .map(str::parse)
+                .collect::<Result<_, _>>()
+                .map_err(|_| bad())?,
         };
         let chain = ids::parse_chain(chain).map_err(|_| bad())?;
         if chain.is_empty() {
@@ -67,6 +81,7 @@ pub fn parse(text: &str) -> Result<Vec<Container>> {
             chain,
             tasks: tasks.parse().map_err(|_| bad())?,
             children: children.parse().map_err(|_| bad())?,
+            netns,
         });
     }
     Ok(out)
@@ -94,14 +109,30 @@ pub fn render(containers: &[Container]) -> String {
         .max()
         .unwrap_or(crate::id::UUID_LEN)
         .max("CONTAINER".len());
-    let mut out = format!("{:<width$}  {:>6}  {:>6}\n", "CONTAINER", "TASKS", "NESTED");
+    let mut out = format!(
+        "{:<width$}  {:>6}  {:>6}  NETNS\n",
+        "CONTAINER", "TASKS", "NESTED"
+    );
     for c in containers {
         let name = format!(
             "{}{}",
             "  ".repeat(c.chain.len() - 1),
             ids::uuid_string(leaf(c))
         );
-        let _ = writeln!(out, "{name:<width$}  {:>6}  {:>6}", c.tasks, c.children);
+        let netns = if c.netns.is_empty() {
+            "-".to_owned()
+        } else {
+            c.netns
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let _ = writeln!(
+            out,
+            "{name:<width$}  {:>6}  {:>6}  {netns}",
+            c.tasks, c.children
+        );
     }
     out
 }
@@ -116,6 +147,7 @@ pub fn to_json(containers: &[Container]) -> Vec<JsonContainer> {
             depth: c.chain.len(),
             tasks: c.tasks,
             nested: c.children,
+            netns: c.netns.clone(),
         })
         .collect()
 }
@@ -163,15 +195,15 @@ mod tests {
     #[test]
     fn listing_becomes_an_indented_tree() {
         // Debugfs lists in no particular order.
-        let text = format!("{A}/{B} 1 0\n{C} 2 0\n{A} 0 1\n");
+        let text = format!("{A}/{B} 1 0 4026532301\n{C} 2 0 4026531840,4026532400\n{A} 0 1 -\n");
         let mut cs = parse(&text).expect("valid listing");
         sort_tree(&mut cs);
         // The widest name is the nested one: 2 spaces and 36 characters.
         let want = [
-            "CONTAINER                                TASKS  NESTED".to_owned(),
-            format!("{C}         2       0"),
-            format!("{A}         0       1"),
-            format!("  {B}       1       0"),
+            "CONTAINER                                TASKS  NESTED  NETNS".to_owned(),
+            format!("{C}         2       0  4026531840,4026532400"),
+            format!("{A}         0       1  -"),
+            format!("  {B}       1       0  4026532301"),
         ]
         .map(|l| l + "\n")
         .concat();
@@ -181,6 +213,11 @@ mod tests {
         assert_eq!(json[2]["contid"], format!("{A}/{B}"));
         assert_eq!(json[2]["depth"], 2);
         assert_eq!(json[1]["nested"], 1);
+        assert_eq!(
+            json[0]["netns"],
+            serde_json::json!([4026531840u64, 4026532400u64])
+        );
+        assert_eq!(json[1]["netns"], serde_json::json!([]));
     }
 
     #[test]
@@ -193,10 +230,13 @@ mod tests {
     fn malformed_lines_are_refused() {
         for bad in [
             format!("{A} 1\n"),
-            format!("{A} 1 0 9\n"),
-            format!("{A} x 0\n"),
-            "unset 1 0\n".to_owned(),
-            "42 1 0\n".to_owned(),
+            format!("{A} 1 0\n"),
+            format!("{A} 1 0 - 9\n"),
+            format!("{A} x 0 -\n"),
+            format!("{A} 1 0 12,x\n"),
+            format!("{A} 1 0 12,\n"),
+            "unset 1 0 -\n".to_owned(),
+            "42 1 0 -\n".to_owned(),
         ] {
             assert!(parse(&bad).is_err(), "{bad}");
         }
