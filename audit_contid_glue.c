@@ -142,13 +142,7 @@ int audit_contid_net_register(void)
 
 struct audit_contid_net *audit_contid_net(const struct net *net)
 {
-	struct audit_contid_net *storage;
-
-	/* the array of pointers may move; the storage stays while @net lives */
-	rcu_read_lock();
-	storage = net_generic(net, audit_contid_net_id);
-	rcu_read_unlock();
-	return storage;
+	return net_generic(net, audit_contid_net_id);
 }
 
 struct net *audit_contid_task_net(struct task_struct *t)
@@ -160,11 +154,6 @@ struct net *audit_contid_task_net(struct task_struct *t)
 		net = get_net(t->nsproxy->net_ns);
 	task_unlock(t);
 	return net;
-}
-
-struct net *audit_contid_get_net(struct net *net)
-{
-	return get_net(net);
 }
 
 void audit_contid_put_net(struct net *net)

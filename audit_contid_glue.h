@@ -59,7 +59,7 @@ void audit_contid_task_ns_inums(struct task_struct *t,
 				unsigned int inum[AUDIT_CONTID_NS_TYPES]);
 
 /*
- * Each network namespace's storage (net_generic()): the first chunk of the
+ * Each network namespace's storage (net_generic()): the first link of the
  * list of containers whose tasks have used it, or NULL. Rust owns the list.
  */
 struct audit_contid_net {
@@ -69,14 +69,16 @@ struct audit_contid_net {
 /* Registers the per-network-namespace storage; module init. */
 int audit_contid_net_register(void);
 
-/* @net's storage; under rcu_read_lock() or holding a reference on @net. */
+/*
+ * @net's storage, once audit_contid_net_register() has succeeded; it stays
+ * until @net's exit has run (net_generic() takes rcu_read_lock() itself).
+ */
 struct audit_contid_net *audit_contid_net(const struct net *net);
 
 /* A reference on @t's network namespace, or NULL if it has none left. */
 struct net *audit_contid_task_net(struct task_struct *t);
 
-/* get_net() and put_net(), which bindgen cannot see. */
-struct net *audit_contid_get_net(struct net *net);
+/* put_net(), which bindgen cannot see. */
 void audit_contid_put_net(struct net *net);
 
 /* The nsfs inode number of @net. */

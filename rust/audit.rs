@@ -97,8 +97,13 @@ impl<const N: usize> Text<N> {
 }
 
 impl<const N: usize> Write for Text<N> {
+    /// Appends `s` whole, or fails; the last byte stays a NUL, as for
+    /// [`Text::push`].
     fn write_str(&mut self, s: &str) -> fmt::Result {
         let end = self.len + s.len();
+        if end >= N {
+            return Err(fmt::Error);
+        }
         self.buf
             .get_mut(self.len..end)
             .ok_or(fmt::Error)?
@@ -413,8 +418,8 @@ pub unsafe extern "C" fn audit_contid_log_net(
     let Some(ab) = lent(ab) else {
         return;
     };
-    // SAFETY: Per the function's contract.
-    let net = unsafe { &*net };
+    // SAFETY: Per the function's contract, live for the call.
+    let net = unsafe { netns::Net::from_raw(net) };
     let mut found = [const { None::<ARef<Container>> }; netns::MAX_LISTED];
     let (n, more) = netns::present(net, &mut found);
     let found = &mut found[..n];

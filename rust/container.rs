@@ -44,10 +44,11 @@ use crate::{
 ///
 /// - `refs` counts the sessions and child containers referring to it, and
 ///   transient `ARef`s. At zero it is on [`DEAD`] or being reaped.
-/// - A `&Container` outside this module and the registry's always has a
-///   non-zero count: the registry hands out counted references only
-///   (`Registry::find` uses [`Container::get`]), and dead containers travel
-///   as raw pointers.
+/// - A `&Container` outside this module, the registry's and
+///   [`netns`]'s always has a non-zero count: the registry and the network
+///   namespace lists hand out counted references only (`Registry::find` and
+///   `netns::present` use [`Container::get`]), and dead containers travel
+///   as raw pointers (to the reaper, which hands one to `netns::forget`).
 /// - From creation until the reaper unlinks it, `node` links it into the
 ///   registry's tree (only touched with the registry mutex held); it is
 ///   freed an RCU grace period after that.
@@ -72,6 +73,9 @@ pub(crate) struct Container {
     parent: Option<ARef<Container>>,
     /// The next container on [`DEAD`].
     next_dead: Atomic<*mut Container>,
+    /// The network namespaces it is attributed to: the first link of its
+    /// list, which only [`netns`] touches, with its mutex held.
+    netns: Atomic<*mut netns::Link>,
     rcu: Opaque<bindings::kvfree_rcu_head>,
     /// The first session, so that a new container costs one allocation.
     first: Opaque<Session>,
@@ -117,6 +121,7 @@ impl NewContainer {
             summary: id.summary_bit() | parent.as_ref().map_or(0, |p| p.summary),
             parent,
             next_dead: Atomic::new(ptr::null_mut()),
+            netns: Atomic::new(ptr::null_mut()),
             rcu: Opaque::uninit(),
             first: Opaque::uninit(),
         }))
@@ -172,6 +177,16 @@ impl Container {
     /// A counted reference, unless the container is dying.
     pub(crate) fn get(&self) -> Option<ARef<Container>> {
         refcount::try_get(self)
+    }
+
+    /// Whether it is live (not dying), as of now: a hint, for counting.
+    pub(crate) fn is_live(&self) -> bool {
+        self.refs.as_atomic().load(Relaxed) != 0
+    }
+
+    /// The head of its list of network namespaces (see [`netns`]).
+    pub(crate) fn netns_links(&self) -> &Atomic<*mut netns::Link> {
+        &self.netns
     }
 
     /// The tree node inside the container: the first field of this
@@ -277,7 +292,7 @@ pub unsafe extern "C" fn audit_contid_reap() {
                 next = c.next_dead.load(Relaxed);
                 audit::log_destroy(&c.chain());
                 registry::unlink(p);
-                netns::forget(p);
+                netns::forget(c);
                 if let Some(parent) = c.parent() {
                     let _ = parent.children.fetch_sub(1, Relaxed);
                 }

@@ -10,14 +10,17 @@
 //! container dies or the namespace is freed. A container that has left a
 //! namespace stays listed there until then: the list over-approximates.
 //!
-//! Each namespace keeps its list in its `net_generic()` storage as chunks of
-//! slots. Readers (the packet path) walk it under RCU with no lock; writers
-//! hold [`NETS`] and only ever fill an empty slot, clear one, or publish a
-//! new chunk in front, so a reader sees each slot either before or after.
+//! Each attribution is one [`Link`], on two lists: its namespace's, whose
+//! head is in the namespace's `net_generic()` storage and which the packet
+//! path walks under RCU with no lock, and its container's, which only
+//! writers walk. Writers hold [`NETS`]; each of their operations costs the
+//! length of one container's list (its namespaces, a handful), never the
+//! number of containers, so registrations and container deaths stay cheap
+//! with thousands of containers in one namespace.
 //!
 //! Lock order: [`NETS`] is taken alone (never with the registry mutex or
 //! `tasklist_lock`), by registration, namespace changes, the reaper, the
-//! debugfs listing and the namespace's exit, all in process context.
+//! debugfs listing and a namespace's exit, all in process context.
 
 use core::ptr::{self, NonNull};
 
@@ -35,50 +38,60 @@ use kernel::{
 
 use crate::container::Container;
 
-/// Slots in one chunk: with the link and the RCU head, 256 bytes.
-const SLOTS: usize = 29;
-
 /// Most containers a packet's record lists; more are counted, not named.
 pub(crate) const MAX_LISTED: usize = 32;
 
-/// One chunk of a namespace's list.
+/// One container attributed to one network namespace.
 ///
 /// # Invariants
 ///
-/// - `next` is written before the chunk is published and never changes.
-/// - A non-null slot points to a container that is not freed yet: the
-///   reaper clears every slot of a container ([`forget`]) before it frees it
-///   an RCU grace period later.
-/// - A published chunk is freed only an RCU grace period after its
-///   namespace's exit unlinked it.
-#[repr(C)]
-struct Chunk {
-    next: *mut Chunk,
-    slots: [Atomic<*mut Container>; SLOTS],
+/// - From [`attribute`] until [`forget`] or the namespace's exit unlinks it
+///   (with [`NETS`] held), it is on its namespace's list (`next`, and
+///   `pprev`: the pointer that points to it) and on its container's
+///   (`next_of_container`); it is freed an RCU grace period after that.
+/// - `container` is not freed while the link is linked: the reaper calls
+///   [`forget`] before it frees a container, a grace period later.
+/// - `net` is live while the link is linked: the namespace's exit unlinks
+///   its links first.
+/// - `pprev` and `next_of_container` are only touched with [`NETS`] held.
+pub(crate) struct Link {
+    next: Atomic<*mut Link>,
+    pprev: Atomic<*mut Atomic<*mut Link>>,
+    next_of_container: Atomic<*mut Link>,
+    container: NonNull<Container>,
+    net: NonNull<bindings::net>,
     rcu: Opaque<bindings::kvfree_rcu_head>,
 }
 
-/// The namespaces whose list is not empty, so that the reaper finds every
-/// slot of a dying container.
-///
-/// # Invariants
-///
-/// Each entry is a live namespace (its exit removes it first) whose list
-/// holds at least one chunk; a chunk is published only while its namespace
-/// is listed here.
-pub(crate) struct Nets {
-    nets: KVec<NonNull<bindings::net>>,
+// SAFETY: Shared between CPUs by design: the fields that change are atomics
+// (changed only with `NETS` held), the pointers are to objects that may be
+// used from any task, and a link is freed only after a grace period.
+unsafe impl Send for Link {}
+// SAFETY: As above.
+unsafe impl Sync for Link {}
+
+impl Link {
+    /// Its container, which stays in memory at least while `self` is
+    /// borrowed: under RCU, or with [`NETS`] held (type invariants).
+    fn container(&self) -> &Container {
+        // SAFETY: Not freed while the link is reachable (type invariant):
+        // readers reach it under RCU, writers with `NETS` held.
+        unsafe { self.container.as_ref() }
+    }
 }
 
-// SAFETY: The namespace pointers are only followed with the mutex held,
-// from whichever task holds it; namespaces may be used from any task.
-unsafe impl Send for Nets {}
+/// The writers' lock: what it guards are the links' list pointers.
+pub(crate) struct Nets(());
 
 global_lock! {
     // SAFETY: Initialised by `init()` from the module initialiser, before
     // any task can be registered or any namespace freed with our storage.
-    pub(crate) unsafe(uninit) static NETS: Mutex<Nets> = Nets { nets: KVec::new() };
+    pub(crate) unsafe(uninit) static NETS: Mutex<Nets> = Nets(());
 }
+
+/// Whether every network namespace has our storage: set once, after the
+/// registration of our `pernet_operations` succeeded.
+static READY: Atomic<bool> = Atomic::new(false);
 
 /// Sets the lists up: the mutex, then the per-namespace storage, whose exit
 /// callback takes it. Called once, from the module initialiser.
@@ -86,43 +99,62 @@ pub(crate) fn init() -> Result {
     // SAFETY: Called exactly once, before any other use of `NETS`.
     unsafe { NETS.init() };
     // SAFETY: FFI call in process context, once.
-    kernel::error::to_result(unsafe { bindings::audit_contid_net_register() })
+    kernel::error::to_result(unsafe { bindings::audit_contid_net_register() })?;
+    READY.store(true, Release);
+    Ok(())
 }
 
-/// The head of `net`'s list, as an atomic pointer.
-fn head(net: &bindings::net) -> &Atomic<*mut Chunk> {
-    // SAFETY: `net` is live for the borrow, and so is its `net_generic()`
-    // storage, which is allocated with it (the component registers before
-    // userspace runs) and freed after its exit. The field is an aligned
-    // pointer, only ever accessed through this atomic view.
-    unsafe {
-        let storage = bindings::audit_contid_net(net);
-        Atomic::from_ptr(ptr::addr_of_mut!((*storage).containers).cast::<*mut Chunk>())
-    }
-}
+/// A network namespace.
+///
+/// # Invariants
+///
+/// Live for as long as it is borrowed.
+#[repr(transparent)]
+pub(crate) struct Net(Opaque<bindings::net>);
 
-/// The chunks of a list, from `first`.
-///
-/// # Safety
-///
-/// The caller is inside an RCU read-side section or holds [`NETS`], for as
-/// long as it uses the chunks.
-unsafe fn chunks<'a>(first: *mut Chunk) -> impl Iterator<Item = &'a Chunk> {
+impl Net {
+    /// The namespace at `p`.
+    ///
     /// # Safety
     ///
-    /// `p` is null or a chunk of a list, and the caller's promise holds.
-    unsafe fn chunk<'a>(p: *mut Chunk) -> Option<&'a Chunk> {
-        // SAFETY: Chunks are freed only a grace period after the namespace's
-        // exit (which holds `NETS`) unlinked them, so a chunk reached from
-        // the head or from another chunk (`next` never changes) stays in
-        // memory for as long as the caller's promise holds.
-        unsafe { p.as_ref() }
+    /// `p` is a namespace that stays live for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(p: *const bindings::net) -> &'a Net {
+        // SAFETY: Per the function's contract; `Net` is a transparent
+        // wrapper of `Opaque<net>`, which has its layout.
+        unsafe { &*p.cast::<Net>() }
     }
-    // SAFETY: `first` is the head of a list, and so is every `next`.
-    core::iter::successors(unsafe { chunk(first) }, |c| {
-        // SAFETY: As above.
-        unsafe { chunk(c.next) }
-    })
+
+    fn as_ptr(&self) -> *mut bindings::net {
+        self.0.get()
+    }
+
+    /// The head of its list, unless our storage is not set up (the
+    /// registration of our `pernet_operations` failed or is under way).
+    fn head(&self) -> Option<&Atomic<*mut Link>> {
+        if !READY.load(Acquire) {
+            return None;
+        }
+        // SAFETY: The namespace is live (type invariant), and so is its
+        // `net_generic()` storage, which every namespace has once our
+        // registration succeeded (checked above) and which is freed only
+        // after its exit. The field is an aligned pointer, only ever
+        // accessed through this atomic view.
+        unsafe {
+            let storage = bindings::audit_contid_net(self.as_ptr());
+            if storage.is_null() {
+                return None;
+            }
+            Some(Atomic::from_ptr(
+                ptr::addr_of_mut!((*storage).containers).cast::<*mut Link>(),
+            ))
+        }
+    }
+
+    /// Its nsfs inode number.
+    fn inum(&self) -> u32 {
+        // SAFETY: Live (type invariant).
+        unsafe { bindings::audit_contid_net_inum(self.as_ptr()) }
+    }
 }
 
 /// A counted reference on a network namespace.
@@ -141,10 +173,15 @@ impl NetRef {
         // INVARIANT: The reference it took is ours.
         NonNull::new(net).map(NetRef)
     }
+}
 
-    fn as_ref(&self) -> &bindings::net {
-        // SAFETY: We hold a reference (type invariant), so it is live.
-        unsafe { self.0.as_ref() }
+impl core::ops::Deref for NetRef {
+    type Target = Net;
+
+    fn deref(&self) -> &Net {
+        // SAFETY: We hold a reference (type invariant), so it stays live
+        // for as long as `self` is borrowed.
+        unsafe { Net::from_raw(self.0.as_ptr()) }
     }
 }
 
@@ -155,76 +192,136 @@ impl Drop for NetRef {
     }
 }
 
+/// The links of a list, from `first` on, following `next` (a namespace's
+/// list) or `next_of_container` (`of_container`).
+///
+/// # Safety
+///
+/// `first` is the head of such a list, read inside the read-side section or
+/// the critical section that `'a` is the borrow of.
+unsafe fn walk<'a>(first: *mut Link, of_container: bool) -> impl Iterator<Item = &'a Link> {
+    // SAFETY: Links are freed only a grace period after they are unlinked,
+    // with `NETS` held, and `next` pointers of a link reached under RCU stay
+    // valid meanwhile (type invariants of `Link`); per the caller's promise.
+    let first = unsafe { first.as_ref() };
+    core::iter::successors(first, move |l| {
+        let next = if of_container {
+            l.next_of_container.load(Relaxed)
+        } else {
+            l.next.load(Acquire)
+        };
+        // SAFETY: As above: the next link of a reachable link is reachable.
+        unsafe { next.as_ref() }
+    })
+}
+
+/// The links of `net`'s list, under RCU.
+fn links<'a>(net: &Net, _rcu: &'a rcu::Guard) -> impl Iterator<Item = &'a Link> {
+    let first = net.head().map_or(ptr::null_mut(), |h| h.load(Acquire));
+    // SAFETY: The head is read inside the read-side section `_rcu`.
+    unsafe { walk(first, false) }
+}
+
+/// The links of container `c`, with [`NETS`] held.
+fn links_of<'a>(c: &Container, _nets: &'a Nets) -> impl Iterator<Item = &'a Link> {
+    // SAFETY: `_nets` proves `NETS` held for `'a` (it is only reachable
+    // through the mutex's guard).
+    unsafe { walk(c.netns_links().load(Relaxed), true) }
+}
+
 /// Attributes container `c` to `net`: from now on, packets logged there list
-/// it, until it dies or `net` is freed. Without memory for a new chunk the
-/// container is left out, with a warning.
+/// it, until it dies or `net` is freed. Without memory the container is left
+/// out, with a warning.
 pub(crate) fn attribute(c: &Container, net: &NetRef) {
-    let mut nets = NETS.lock();
-    let head = head(net.as_ref());
+    let nets = NETS.lock();
+    let Some(head) = net.head() else {
+        return;
+    };
+    if links_of(c, &nets).any(|l| l.net.as_ptr() == net.as_ptr()) {
+        return;
+    }
     let first = head.load(Relaxed);
-    let want = ptr::from_ref(c).cast_mut();
-    let mut empty = None;
-    // SAFETY: `NETS` is held.
-    for chunk in unsafe { chunks(first) } {
-        for slot in &chunk.slots {
-            let p = slot.load(Relaxed);
-            if p == want {
-                return;
-            }
-            if p.is_null() && empty.is_none() {
-                empty = Some(slot);
-            }
-        }
-    }
-    // INVARIANT (`Chunk`): `c` is live (the caller holds a reference), and
-    // the reaper clears this slot, under `NETS`, before it frees `c`.
-    if let Some(slot) = empty {
-        slot.store(want, Release);
-        return;
-    }
-    if first.is_null() && nets.nets.push(net.0, GFP_KERNEL).is_err() {
-        kernel::pr_warn_once!(
-            "audit_contid: no memory to attribute a container to a network namespace\n"
-        );
-        return;
-    }
-    let chunk = KBox::new(
-        Chunk {
-            next: first,
-            slots: [const { Atomic::new(ptr::null_mut()) }; SLOTS],
+    let link = KBox::new(
+        Link {
+            next: Atomic::new(first),
+            pprev: Atomic::new(ptr::from_ref(head).cast_mut()),
+            next_of_container: Atomic::new(c.netns_links().load(Relaxed)),
+            container: NonNull::from(c),
+            net: net.0,
             rcu: Opaque::uninit(),
         },
-        GFP_KERNEL,
+        GFP_KERNEL_ACCOUNT,
     );
-    let Ok(chunk) = chunk else {
-        if first.is_null() {
-            let _ = nets.nets.pop();
-        }
+    let Ok(link) = link else {
         kernel::pr_warn_once!(
             "audit_contid: no memory to attribute a container to a network namespace\n"
         );
         return;
     };
-    chunk.slots[0].store(want, Relaxed);
-    // INVARIANT (`Nets`): `net` is listed; the chunk is complete before the
-    // release store publishes it.
-    head.store(KBox::into_raw(chunk), Release);
+    let link = KBox::into_raw(link);
+    // INVARIANT (`Link`): linked on both lists with `NETS` held; `c` is
+    // live (the caller holds a reference) and `net` too (we do).
+    // SAFETY: `link` was just made and is ours; `first` is a link of the
+    // namespace's list (`NETS` is held, so it stays linked), whose `pprev`
+    // now points to the new link's `next`. The release store publishes the
+    // link, complete, to readers.
+    unsafe {
+        if let Some(first) = first.as_ref() {
+            first.pprev.store(ptr::addr_of_mut!((*link).next), Relaxed);
+        }
+        c.netns_links().store(link, Relaxed);
+        head.store(link, Release);
+    }
+    drop(nets);
 }
 
-/// Clears every slot of a dying container, before the reaper frees it.
-pub(crate) fn forget(c: NonNull<Container>) {
-    let nets = NETS.lock();
-    for net in &nets.nets {
-        // SAFETY: A listed namespace is live (type invariant of `Nets`),
-        // and `NETS` is held for the walk.
-        for chunk in unsafe { chunks(head(net.as_ref()).load(Relaxed)) } {
-            for slot in &chunk.slots {
-                if slot.load(Relaxed) == c.as_ptr() {
-                    slot.store(ptr::null_mut(), Release);
-                }
-            }
+/// Takes `l` off its namespace's list.
+///
+/// # Safety
+///
+/// `l` is linked there, and [`NETS`] is held.
+unsafe fn unlink_from_net(l: &Link) {
+    let next = l.next.load(Relaxed);
+    // SAFETY: While `l` is linked, `pprev` points to the head or to the
+    // previous link's `next`, and `next` is null or a linked link: `NETS`
+    // (held) keeps them so. Readers that are on `l` still find its `next`.
+    unsafe {
+        (*l.pprev.load(Relaxed)).store(next, Release);
+        if let Some(next) = next.as_ref() {
+            next.pprev.store(l.pprev.load(Relaxed), Relaxed);
         }
     }
+}
+
+/// Frees an unlinked link after a grace period.
+///
+/// # Safety
+///
+/// `l` is off both lists, and nothing else frees it.
+unsafe fn free(l: &Link) {
+    let p = ptr::from_ref(l).cast_mut();
+    // SAFETY: Made by `KBox` (kmalloc memory, which `kfree()` frees), with
+    // nothing to drop; readers that began before it was unlinked may still
+    // see it until the grace period ends.
+    unsafe { bindings::kvfree_call_rcu(l.rcu.get(), p.cast()) };
+}
+
+/// Unlinks and frees every link of a dying container, before the reaper
+/// frees it.
+pub(crate) fn forget(c: &Container) {
+    let nets = NETS.lock();
+    let first = c.netns_links().xchg(ptr::null_mut(), Relaxed);
+    // SAFETY: `first` is the head of `c`'s list, read with `NETS` held.
+    for l in unsafe { walk(first, true) } {
+        // SAFETY: Linked on its namespace's list, `NETS` held; it is off
+        // `c`'s list (emptied above, and the walk has read its next) and
+        // freed once.
+        unsafe {
+            unlink_from_net(l);
+            free(l);
+        }
+    }
+    drop(nets);
 }
 
 /// Forgets a network namespace being freed (its `pernet_operations` exit).
@@ -235,52 +332,59 @@ pub(crate) fn forget(c: NonNull<Container>) {
 /// with `net` still live and no task left in it.
 #[export]
 pub unsafe extern "C" fn audit_contid_net_exit(net: *mut bindings::net) {
-    let mut nets = NETS.lock();
+    let nets = NETS.lock();
     // SAFETY: Per the function's contract.
-    let first = head(unsafe { &*net }).xchg(ptr::null_mut(), Acquire);
-    nets.nets.retain(|n| n.as_ptr() != net);
-    let mut next = first;
-    while let Some(chunk) = NonNull::new(next) {
-        // SAFETY: The chunks were published by `attribute` from `KBox`es
-        // (kmalloc memory, which `kfree()` frees) and are unlinked now; only
-        // readers that began before can still see them, and the memory goes
-        // after a grace period. `Chunk` has nothing to drop.
-        unsafe {
-            next = chunk.as_ref().next;
-            bindings::kvfree_call_rcu(chunk.as_ref().rcu.get(), chunk.as_ptr().cast());
+    let net = unsafe { Net::from_raw(net) };
+    let Some(head) = net.head() else {
+        return;
+    };
+    let first = head.xchg(ptr::null_mut(), Relaxed);
+    // SAFETY: `first` is the head of the namespace's list, read with `NETS`
+    // held.
+    for l in unsafe { walk(first, false) } {
+        // Off its container's list too: find what points to it there.
+        let mut at = l.container().netns_links();
+        loop {
+            let p = at.load(Relaxed);
+            if ptr::eq(p, l) {
+                at.store(l.next_of_container.load(Relaxed), Relaxed);
+                break;
+            }
+            // SAFETY: `p` is null or a link of the container's list, `NETS`
+            // held; `l` is on that list (type invariant), so the walk ends
+            // there before reaching the end.
+            let Some(p) = (unsafe { p.as_ref() }) else {
+                break;
+            };
+            at = &p.next_of_container;
         }
+        // SAFETY: Off both lists now (the namespace's head was emptied and
+        // the walk has read its next), and freed once.
+        unsafe { free(l) };
     }
+    drop(nets);
 }
 
 /// The live containers attributed to `net`, as counted references in
 /// `out`, at most [`MAX_LISTED`]: how many there are in `out`, and how many
 /// more live ones did not fit. Under RCU, with no lock: any context.
 pub(crate) fn present(
-    net: &bindings::net,
+    net: &Net,
     out: &mut [Option<ARef<Container>>; MAX_LISTED],
 ) -> (usize, usize) {
     let rcu = rcu::read_lock();
     let (mut n, mut more) = (0, 0);
-    // SAFETY: Inside the read-side section `rcu`, for the whole walk.
-    for chunk in unsafe { chunks(head(net).load(Acquire)) } {
-        for slot in &chunk.slots {
-            // SAFETY: A non-null slot is a container not yet freed (type
-            // invariant of `Chunk`), and it stays in memory at least until
-            // `rcu` ends: the reaper clears the slot before it queues the
-            // container's freeing after a grace period.
-            let Some(c) = (unsafe { slot.load(Acquire).as_ref() }) else {
-                continue;
-            };
-            // A dying container has no task left: it is not listed.
-            let Some(c) = c.get() else {
-                continue;
-            };
-            if n < MAX_LISTED {
-                out[n] = Some(c);
-                n += 1;
-            } else {
-                more += 1;
-            }
+    for l in links(net, &rcu) {
+        let c = l.container();
+        if n == MAX_LISTED {
+            // Counted, not named: no reference needed.
+            more += usize::from(c.is_live());
+            continue;
+        }
+        // A dying container has no task left: it is not listed.
+        if let Some(c) = c.get() {
+            out[n] = Some(c);
+            n += 1;
         }
     }
     drop(rcu);
@@ -290,14 +394,9 @@ pub(crate) fn present(
 /// Calls `f` with the nsfs inode of every namespace `c` is attributed to.
 pub(crate) fn namespaces_of(c: &Container, mut f: impl FnMut(u32)) {
     let nets = NETS.lock();
-    let want = ptr::from_ref(c).cast_mut();
-    for net in &nets.nets {
-        // SAFETY: As in `forget`.
-        let listed = unsafe { chunks(head(net.as_ref()).load(Relaxed)) }
-            .any(|chunk| chunk.slots.iter().any(|s| s.load(Relaxed) == want));
-        if listed {
-            // SAFETY: Live (type invariant of `Nets`).
-            f(unsafe { bindings::audit_contid_net_inum(net.as_ptr()) });
-        }
+    for l in links_of(c, &nets) {
+        // SAFETY: A linked link's namespace is live (type invariant), and
+        // `NETS` keeps the link linked while it is borrowed.
+        f(unsafe { Net::from_raw(l.net.as_ptr()) }.inum());
     }
 }
