@@ -504,7 +504,7 @@ static inline int debugfs_lookup_netns(const char *chain, int *tasks, int *child
 			if (children)
 				*children = c;
 			if (netns)
-				strcpy(netns, nets);
+				snprintf(netns, NETNS_MAX, "%s", nets);
 		}
 	}
 	return found;
