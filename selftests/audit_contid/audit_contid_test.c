@@ -1249,10 +1249,28 @@ TEST(lifecycle_container_outlives_its_first_session)
 	EXPECT_EQ(0, debugfs_lookup(chain, NULL, NULL));
 }
 
-/* ---- races, each bounded in time ---- */
+/*
+ * ---- races ----
+ *
+ * Each outcome a race allows is first forced in a phase of its own, with the
+ * target held in a known state (blocked before it acts, or a zombie kept
+ * unreaped with WNOWAIT). Then a phase bounded in time and in rounds lets the
+ * two sides race and asserts only that every outcome is an allowed one and
+ * that nothing leaks: no test needs the machine's timing to produce an
+ * outcome, on a fast machine or a slow one.
+ */
 
 #define RACE_SECONDS 3
 #define RACE_MIN_ROUNDS 20
+
+/* Fills @buf with the one-level chain of @id as the proc file reads. */
+static const char *one_level(unsigned long long id, char *buf)
+{
+	buf[0] = '\0';
+	chain_add(buf, id);
+	strcat(buf, "\n");
+	return buf;
+}
 
 /* Forks a child as soon as told; publishes the child's pid; waits. */
 static int fork_on_start(void *arg)
@@ -1275,37 +1293,78 @@ static int fork_on_start(void *arg)
 	return 0;
 }
 
+/* Lets an agent of fork_on_start() or thread_on_start() act. */
+static void agent_go(struct agent *a, struct shared *sh)
+{
+	if (write(a->go, "g", 1) != 1)
+		die("starting an agent", EIO);
+	STORE(sh->start, 1);
+}
+
+/* Releases an agent and what it made, and reaps it; its exit status. */
+static int agent_release(struct agent *a, struct shared *sh)
+{
+	int st;
+
+	STORE(sh->release, 1);
+	close(a->go);
+	if (waitpid(a->pid, &st, 0) != a->pid)
+		return 254;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 255;
+}
+
 TEST(race_registration_vs_fork_never_lets_a_child_escape)
 {
+	char want[CHAIN_MAX], t_chain[CHAIN_MAX], c_chain[CHAIN_MAX];
 	struct shared *sh = shared_new();
-	int rounds = 0, ok = 0, busy = 0;
+	int rounds = 0, ok = 0, busy = 0, err;
 	double end = now() + RACE_SECONDS;
-	long delay = 1;
+	struct agent t;
 
 	if (unsupported())
 		SKIP(return, "%s", unsupported());
+
+	/* Registration first: the target has not forked yet (it is blocked). */
+	agent_start(&t, fork_on_start, sh);
+	ASSERT_EQ(0, set_contid(t.pid, test_id(0)));
+	agent_go(&t, sh);
+	ASSERT_TRUE(wait_for(&sh->ready, 30));
+	one_level(test_id(0), want);
+	EXPECT_STREQ(want, contid_of(t.pid, 0, t_chain));
+	EXPECT_STREQ(want, contid_of(LOAD(sh->pid), 0, c_chain));
+	EXPECT_EQ(session_of(t.pid, 0), session_of(LOAD(sh->pid), 0));
+	ASSERT_EQ(0, agent_release(&t, sh));
+
+	/* Fork first: the child is known to exist (it published its pid). */
+	memset(sh, 0, sizeof(*sh));
+	agent_start(&t, fork_on_start, sh);
+	agent_go(&t, sh);
+	ASSERT_TRUE(wait_for(&sh->ready, 30));
+	EXPECT_EQ(EBUSY, set_refused(t.pid, test_id(1)));
+	EXPECT_STREQ(UNSET, contid_of(t.pid, 0, t_chain));
+	EXPECT_STREQ(UNSET, contid_of(LOAD(sh->pid), 0, c_chain));
+	ASSERT_EQ(0, agent_release(&t, sh));
+
 	/*
-	 * The delay before the write adapts so that both orders happen: it
-	 * grows while the registration wins and shrinks when the fork does.
+	 * Racing: the write and the fork overlap. Either the registration
+	 * came first and the child has the same chain, or the fork did and
+	 * the write was refused with nothing registered. The delay before
+	 * the write varies to spread the overlap; no outcome is required.
 	 */
-	while (now() < end || rounds < RACE_MIN_ROUNDS || !ok || !busy) {
-		char t_chain[CHAIN_MAX], c_chain[CHAIN_MAX];
-		struct agent t;
-		int err;
+	while (now() < end || rounds < RACE_MIN_ROUNDS) {
+		unsigned long long id = test_id(2 + rounds);
 
 		memset(sh, 0, sizeof(*sh));
 		agent_start(&t, fork_on_start, sh);
-		ASSERT_EQ(1, write(t.go, "g", 1));
-		STORE(sh->start, 1);
-		jitter(delay);
-		err = set_contid(t.pid, test_id(rounds));
-		ASSERT_TRUE(wait_for(&sh->ready, 10));
-		delay = err ? delay * 3 / 4 + 1 : delay * 2 + 1;
+		agent_go(&t, sh);
+		jitter(rounds % 64 * 64);
+		err = set_contid(t.pid, id);
+		ASSERT_TRUE(wait_for(&sh->ready, 30));
 		contid_of(t.pid, 0, t_chain);
 		contid_of(LOAD(sh->pid), 0, c_chain);
 		if (err == 0) {
 			ok++;
-			ASSERT_STRNE(UNSET, t_chain);
+			ASSERT_STREQ(one_level(id, want), t_chain);
 			ASSERT_STREQ(t_chain, c_chain);
 		} else {
 			busy++;
@@ -1313,13 +1372,11 @@ TEST(race_registration_vs_fork_never_lets_a_child_escape)
 			ASSERT_STREQ(UNSET, t_chain);
 			ASSERT_STREQ(UNSET, c_chain);
 		}
-		STORE(sh->release, 1);
-		close(t.go);
-		waitpid(t.pid, NULL, 0);
+		ASSERT_EQ(0, agent_release(&t, sh));
 		rounds++;
-		ASSERT_GT(20 * RACE_SECONDS * RACE_MIN_ROUNDS, rounds);
 	}
-	TH_LOG("%d rounds: %d registered first, %d refused with EBUSY", rounds, ok, busy);
+	TH_LOG("racing: %d rounds: %d registered first, %d refused with EBUSY", rounds, ok,
+	       busy);
 }
 
 static void *new_thread_body(void *arg)
@@ -1345,36 +1402,63 @@ static int thread_on_start(void *arg)
 	return 0;
 }
 
+/* The new thread of a thread_on_start() agent has the process's chain and session. */
+static void check_new_thread(struct __test_metadata *_metadata, struct agent *t,
+			     struct shared *sh, unsigned long long id)
+{
+	char want[CHAIN_MAX], chain[CHAIN_MAX];
+	pid_t tid = LOAD(sh->tids[1]);
+
+	one_level(id, want);
+	ASSERT_NE(0, tid);
+	ASSERT_STREQ(want, contid_of(t->pid, 0, chain));
+	ASSERT_STREQ(want, contid_of(t->pid, tid, chain));
+	ASSERT_NE(NO_SESSION, session_of(t->pid, 0));
+	ASSERT_EQ(session_of(t->pid, 0), session_of(t->pid, tid));
+}
+
 TEST(race_registration_vs_new_thread_covers_the_thread)
 {
 	struct shared *sh = shared_new();
 	double end = now() + RACE_SECONDS;
+	struct agent t;
 	int rounds = 0;
 
 	if (unsupported())
 		SKIP(return, "%s", unsupported());
+
+	/* Registration first: the thread is created afterwards and inherits. */
+	agent_start(&t, thread_on_start, sh);
+	ASSERT_EQ(0, set_contid(t.pid, test_id(0)));
+	agent_go(&t, sh);
+	ASSERT_TRUE(wait_for(&sh->ready, 30));
+	check_new_thread(_metadata, &t, sh, test_id(0));
+	ASSERT_EQ(0, agent_release(&t, sh));
+
+	/* Thread first: it is known to exist (it published its tid). */
+	memset(sh, 0, sizeof(*sh));
+	agent_start(&t, thread_on_start, sh);
+	agent_go(&t, sh);
+	ASSERT_TRUE(wait_for(&sh->ready, 30));
+	ASSERT_EQ(0, set_contid(t.pid, test_id(1)));
+	check_new_thread(_metadata, &t, sh, test_id(1));
+	ASSERT_EQ(0, agent_release(&t, sh));
+
+	/* Racing: whichever comes first, the thread is covered. */
 	while (now() < end || rounds < RACE_MIN_ROUNDS) {
-		char t_chain[CHAIN_MAX], th_chain[CHAIN_MAX];
-		struct agent t;
+		unsigned long long id = test_id(2 + rounds);
 
 		memset(sh, 0, sizeof(*sh));
 		agent_start(&t, thread_on_start, sh);
-		ASSERT_EQ(1, write(t.go, "g", 1));
-		STORE(sh->start, 1);
+		agent_go(&t, sh);
 		jitter(rounds % 64 * 64);
-		ASSERT_EQ(0, set_contid(t.pid, test_id(rounds)));
-		ASSERT_TRUE(wait_for(&sh->ready, 10));
-		contid_of(t.pid, 0, t_chain);
-		contid_of(t.pid, LOAD(sh->tids[1]), th_chain);
-		ASSERT_STRNE(UNSET, t_chain);
-		ASSERT_STREQ(t_chain, th_chain);
-		ASSERT_EQ(session_of(t.pid, 0), session_of(t.pid, LOAD(sh->tids[1])));
-		STORE(sh->release, 1);
-		close(t.go);
-		waitpid(t.pid, NULL, 0);
+		ASSERT_EQ(0, set_contid(t.pid, id));
+		ASSERT_TRUE(wait_for(&sh->ready, 30));
+		check_new_thread(_metadata, &t, sh, id);
+		ASSERT_EQ(0, agent_release(&t, sh));
 		rounds++;
 	}
-	TH_LOG("%d rounds", rounds);
+	TH_LOG("racing: %d rounds", rounds);
 }
 
 static int exit_on_start(void *arg)
@@ -1383,43 +1467,71 @@ static int exit_on_start(void *arg)
 	return 0;
 }
 
+/* Whether @id's one-level container is listed (the listing waits for the reaper). */
+static int listed(unsigned long long id)
+{
+	char chain[CHAIN_MAX] = "";
+
+	chain_add(chain, id);
+	return debugfs_lookup(chain, NULL, NULL);
+}
+
 TEST(race_registration_vs_exit_gives_success_or_esrch_and_leaks_nothing)
 {
+	char before[LISTING_MAX], after[LISTING_MAX];
 	struct shared *sh = shared_new();
 	double end = now() + RACE_SECONDS;
-	int rounds = 0, ok = 0, gone = 0;
-	long delay = 1;
+	int rounds = 0, ok = 0, gone = 0, err;
+	siginfo_t info;
+	struct agent t;
+	struct kid k;
+	pid_t z;
 
 	if (unsupported())
 		SKIP(return, "%s", unsupported());
+	listing_read(before, sizeof(before));
+
+	/* Alive: the target is blocked until released; its end leaves nothing. */
+	kid_start(&k);
+	ASSERT_EQ(0, set_contid(k.pid, test_id(0)));
+	ASSERT_EQ(1, listed(test_id(0)));
+	kid_stop(&k);
+	ASSERT_EQ(0, listed(test_id(0)));
+
+	/* Exited: a zombie, kept unreaped, so its file exists: ESRCH. */
+	z = fork();
+	ASSERT_LE(0, z);
+	if (z == 0)
+		_exit(0);
+	ASSERT_EQ(0, waitid(P_PID, z, &info, WEXITED | WNOWAIT));
+	EXPECT_EQ(ESRCH, set_refused(z, test_id(1)));
+	ASSERT_EQ(z, waitpid(z, NULL, 0));
+	ASSERT_EQ(0, listed(test_id(1)));
+
 	/*
-	 * Both outcomes must happen: the delay before the write grows while
-	 * the registration wins and shrinks when the exit does. The target is
-	 * not reaped before the write, so its file exists: ESRCH, never ENOENT.
+	 * Racing: the write and the exit overlap. The target is not reaped
+	 * before the write returns, so its file exists: 0 or ESRCH, never
+	 * ENOENT; and once it is reaped, its container is gone either way.
 	 */
-	while (now() < end || rounds < RACE_MIN_ROUNDS || !ok || !gone) {
-		char chain[CHAIN_MAX] = "";
-		struct agent t;
-		int err;
+	while (now() < end || rounds < RACE_MIN_ROUNDS) {
+		unsigned long long id = test_id(2 + rounds);
 
 		memset(sh, 0, sizeof(*sh));
 		agent_start(&t, exit_on_start, sh);
-		ASSERT_EQ(1, write(t.go, "g", 1));
-		STORE(sh->start, 1);
-		jitter(delay);
-		err = set_contid(t.pid, test_id(rounds));
+		agent_go(&t, sh);
+		jitter(rounds % 64 * 64);
+		err = set_contid(t.pid, id);
 		ASSERT_TRUE(err == 0 || err == ESRCH) TH_LOG("errno %d", err);
 		ok += err == 0;
 		gone += err != 0;
-		delay = err ? delay * 3 / 4 + 1 : delay * 2 + 1;
 		close(t.go);
-		waitpid(t.pid, NULL, 0);
-		chain_add(chain, test_id(rounds));
-		ASSERT_EQ(0, debugfs_lookup(chain, NULL, NULL));
+		ASSERT_EQ(t.pid, waitpid(t.pid, NULL, 0));
+		ASSERT_EQ(0, listed(id));
 		rounds++;
-		ASSERT_GT(20 * RACE_SECONDS * RACE_MIN_ROUNDS, rounds);
 	}
-	TH_LOG("%d rounds: %d registered, %d gone", rounds, ok, gone);
+	TH_LOG("racing: %d rounds: %d registered, %d gone", rounds, ok, gone);
+	listing_read(after, sizeof(after));
+	EXPECT_STREQ(before, after);
 }
 
 struct racer {
@@ -1441,40 +1553,107 @@ static void *race_write(void *arg)
 
 TEST(race_concurrent_registrations_exactly_one_wins)
 {
+	char want[CHAIN_MAX];
 	double end = now() + RACE_SECONDS;
 	int rounds = 0;
+	struct kid k;
 
 	if (unsupported())
 		SKIP(return, "%s", unsupported());
+
+	/* One after the other: the first wins, the second finds it registered. */
+	kid_start(&k);
+	ASSERT_EQ(0, set_contid(k.pid, test_id(0)));
+	EXPECT_EQ(EALREADY, set_refused(k.pid, test_id(1)));
+	EXPECT_STREQ(one_level(test_id(0), want), contid_of(k.pid, 0, chain_buf));
+	kid_stop(&k);
+
+	/* Racing: four writers at once; exactly one wins, and its ID is the chain. */
 	while (now() < end || rounds < RACE_MIN_ROUNDS) {
-		char want[CHAIN_MAX] = "";
 		struct racer r[4];
 		int start = 0;
 		int i, wins = 0, winner = -1;
-		struct kid k;
 
 		kid_start(&k);
 		for (i = 0; i < 4; i++) {
-			r[i] = (struct racer){ .target = k.pid, .id = test_id(rounds * 4 + i),
+			r[i] = (struct racer){ .target = k.pid, .id = test_id(2 + rounds * 4 + i),
 					       .start = &start };
 			ASSERT_EQ(0, pthread_create(&r[i].th, NULL, race_write, &r[i]));
 		}
 		STORE(start, 1);
 		for (i = 0; i < 4; i++) {
 			pthread_join(r[i].th, NULL);
-			ASSERT_TRUE(r[i].err == 0 || r[i].err == EALREADY);
+			ASSERT_TRUE(r[i].err == 0 || r[i].err == EALREADY)
+				TH_LOG("errno %d", r[i].err);
 			if (r[i].err == 0)
 				winner = i;
 			wins += r[i].err == 0;
 		}
 		ASSERT_EQ(1, wins);
-		chain_add(want, r[winner].id);
-		strcat(want, "\n");
-		ASSERT_STREQ(want, contid_of(k.pid, 0, chain_buf));
+		ASSERT_STREQ(one_level(r[winner].id, want), contid_of(k.pid, 0, chain_buf));
 		kid_stop(&k);
 		rounds++;
 	}
-	TH_LOG("%d rounds", rounds);
+	TH_LOG("racing: %d rounds", rounds);
+}
+
+/* ---- the deepest chain, read back ---- */
+
+/* At the bottom of a chain: a second thread, both tids published; waits. */
+static int bottom_with_thread(void *arg)
+{
+	struct shared *sh = arg;
+	pthread_t th;
+
+	if (pthread_create(&th, NULL, new_thread_body, sh))
+		return 1;
+	while (!LOAD(sh->tids[1]))
+		usleep(1000);
+	STORE(sh->pid, getpid());
+	STORE(sh->start, 1);
+	pthread_join(th, NULL);
+	return 0;
+}
+
+TEST(read_eight_levels_from_proc_pid_and_task_tid)
+{
+	unsigned long long ids[MAX_DEPTH];
+	struct shared *sh = shared_new();
+	char want[CHAIN_MAX] = "";
+	pid_t top, pid, tid;
+	int i, st;
+
+	if (unsupported())
+		SKIP(return, "%s", unsupported());
+	/*
+	 * The contract: up to 8 levels, read as the UUIDs outermost first,
+	 * '/' between them and a newline: 8 * 36 + 7 + 1 = 296 bytes.
+	 */
+	for (i = 0; i < MAX_DEPTH; i++) {
+		ids[i] = test_id(100 + i);
+		chain_add(want, ids[i]);
+	}
+	strcat(want, "\n");
+	ASSERT_EQ(296, (int)strlen(want));
+	top = fork();
+	ASSERT_LE(0, top);
+	if (top == 0)
+		_exit(descend_run(sh, 0, MAX_DEPTH, ids, bottom_with_thread, sh));
+	ASSERT_TRUE(wait_for(&sh->start, 60));
+	for (i = 0; i < MAX_DEPTH; i++)
+		ASSERT_EQ(0, LOAD(sh->err[i]));
+	pid = LOAD(sh->pid);
+	tid = LOAD(sh->tids[1]);
+	ASSERT_NE(pid, tid);
+	EXPECT_STREQ(want, contid_of(pid, 0, chain_buf));
+	EXPECT_STREQ(want, contid_of(pid, pid, chain_buf));
+	EXPECT_STREQ(want, contid_of(pid, tid, chain_buf));
+	EXPECT_NE(NO_SESSION, session_of(pid, 0));
+	EXPECT_EQ(session_of(pid, 0), session_of(pid, tid));
+	STORE(sh->release, 1);
+	ASSERT_EQ(top, waitpid(top, &st, 0));
+	EXPECT_TRUE(WIFEXITED(st));
+	EXPECT_EQ(0, WEXITSTATUS(st));
 }
 
 /* ---- session numbers over many registrations ---- */
