@@ -134,6 +134,17 @@ sync_log() {
 # chain PID, session PID: the proc files.
 chain() { cat "/proc/$1/audit_containerid" 2>/dev/null; }
 session() { cat "/proc/$1/audit_containersession" 2>/dev/null; }
+# is_session S: S is a session number a registration can have: decimal,
+# and not 4294967295, which means "no session" (docs/admin-guide.rst).
+is_session() {
+	case $1 in '' | *[!0-9]*) return 1 ;; esac
+	[ "$1" != 4294967295 ]
+}
+# set_logged PID CHAIN SESSION: the audit log has the registration of PID
+# into CHAIN, a new top-level container, with SESSION (its CONTAINER_OP).
+set_logged() {
+	grep -q " op=set opid=$1 contid=$2 old-contid=unset contsession=$3 .* res=1" $log
+}
 # state_pid CRUN|RUNC NAME: the container's process, from the runtime's state.
 state_pid() {
 	eval "\$$1" state "$2" 2>/dev/null | sed -n 's/^ *"pid": *\([0-9]*\).*/\1/p'
@@ -223,9 +234,12 @@ a_rc=$?
 a=$(state_pid CRUN e2e-a)
 a_created=$(chain "$a")
 a_session=$(session "$a")
+sync_log
 check "crun create: the hook registers the container's process with the annotation's ID" \
-	"[ $a_rc = 0 ] && [ -n '$a' ] && [ '$a_created' = $A ] && [ -n '$a_session' ]" \
-	"$work/a.err"
+	"[ $a_rc = 0 ] && [ -n '$a' ] && [ '$a_created' = $A ] && is_session '$a_session' &&
+	 set_logged '$a' $A '$a_session'" \
+	"$work/a.err" "process $a: contid $a_created, session $a_session; op=set records:" \
+	"$(grep ' op=set ' $log)"
 $CRUN start e2e-a >> "$work/a.out" 2>> "$work/a.err"
 a_child=$(sleeper "$a")
 check "crun start: the container's init and the process it forks carry A, in one session" \
@@ -248,8 +262,13 @@ if [ -n "$r" ] && [ -d "/proc/$r/task" ]; then
 fi
 echo "# runc init ($r) has $threads threads"
 r_session=$(session "$r")
+sync_log
+# Every registration starts a new session: R's is not A's.
 check "runc create: every thread of runc init carries the ID from the SHA-256 of the OCI id" \
-	"[ $r_rc = 0 ] && [ $r_threads_ok = 1 ] && [ $threads -gt 1 ]" "$work/r.err"
+	"[ $r_rc = 0 ] && [ $r_threads_ok = 1 ] && [ $threads -gt 1 ] &&
+	 is_session '$r_session' && [ '$r_session' != '$a_session' ] &&
+	 set_logged '$r' $R '$r_session'" \
+	"$work/r.err" "process $r: session $r_session; op=set records:" "$(grep ' op=set ' $log)"
 $RUNC start "$rid" >> "$work/r.out" 2>> "$work/r.err"
 r_child=$(sleeper "$r")
 check "runc start: the container's init and the process it forks carry R, in one session" \
@@ -352,19 +371,33 @@ check "a malformed state on standard input: the hook exits 1 with one line, 0 wi
 	"$work/bad.err" "$work/badopen.err"
 
 # A rule on A only: mkdir in A (crun exec), in another container, outside.
+# After it, a rule on every mkdir (the first rule that matches a syscall
+# decides its key): the positive control, read back by the same query,
+# that the other two mkdirs happened and would have been found by name.
 rule="--contid $A --syscall mkdir --key contid-e2e-rule"
 "$contid" rule add $rule > "$work/rule.out" 2>&1
 rule_rc=$?
+auditctl -a always,exit -F arch=b64 -S mkdir -k contid-e2e-mkdir >> "$work/rule.out" 2>&1
+all_rc=$?
 "$contid" run -q --id "$A" -- $CRUN exec e2e-a /bin/mkdir /tmp/contid-e2e-in-a
+in_a_rc=$?
 "$contid" run -q -- /bin/busybox mkdir "$work/contid-e2e-other"
+other_rc=$?
 /bin/busybox mkdir "$work/contid-e2e-outside"
+outside_rc=$?
 sync_log
+auditctl -d always,exit -F arch=b64 -S mkdir -k contid-e2e-mkdir >> "$work/rule.out" 2>&1
 ausearch -i -k contid-e2e-rule > "$work/rule-events" 2>&1
+ausearch -i -k contid-e2e-mkdir > "$work/all-events" 2>&1
 check "contid rule add: A's mkdir is audited, another container's and the host's are not" \
-	"[ $rule_rc = 0 ] && grep -q 'name=/tmp/contid-e2e-in-a ' '$work/rule-events' &&
+	"[ $rule_rc = 0 ] && [ $all_rc = 0 ] && [ $in_a_rc = 0 ] && [ $other_rc = 0 ] &&
+	 [ $outside_rc = 0 ] && grep -q 'name=/tmp/contid-e2e-in-a ' '$work/rule-events' &&
+	 grep -q 'name=$work/contid-e2e-other ' '$work/all-events' &&
+	 grep -q 'name=$work/contid-e2e-outside ' '$work/all-events' &&
 	 ! grep -q 'contid-e2e-other\|contid-e2e-outside' '$work/rule-events' &&
 	 grep -q 'contid=$A ' '$work/rule-events'" \
-	"$work/rule.out" "$work/rule-events"
+	"$work/rule.out" "$work/rule-events" "$work/all-events" \
+	"mkdir exit statuses: in A $in_a_rc, other $other_rc, outside $outside_rc"
 "$contid" rule list > "$work/rule-list" 2>&1
 check "contid rule list shows the rule as add's arguments" \
 	"grep -qx -- '--list exit $rule' '$work/rule-list'" "$work/rule-list"
@@ -379,19 +412,32 @@ check "contid rule del removes it" \
 # and the log shows their destruction.
 $CRUN delete -f e2e-a > "$work/del.out" 2>&1
 $RUNC delete -f "$rid" >> "$work/del.out" 2>&1
+# Absent from a listing that contid ls did print (its header line, or that
+# none is live), and
+# from the kernel's own listing it reads: an error message holds no ID
+# either, so without these an error would pass.
 i=0
-while "$contid" ls > "$work/ls-end" 2>&1 && grep -q "$A\|$R" "$work/ls-end"; do
+while :; do
+	"$contid" ls > "$work/ls-end" 2>&1
+	ls_rc=$?
+	[ $ls_rc = 0 ] && grep -q "$A\|$R" "$work/ls-end" || break
 	i=$((i + 1))
 	[ $i -gt 50 ] && break
 	sleep 0.1
 done
+kls=/sys/kernel/debug/audit_containerid/containers
+cat $kls > "$work/kls-end" 2>&1
+kls_rc=$?
 sync_log
 "$contid" log "$A" > "$work/log-a" 2>&1
 "$contid" log "$R" > "$work/log-r" 2>&1
 check "deleted containers leave contid ls, and contid log shows their end" \
-	"! grep -q '$A\|$R' '$work/ls-end' && grep -q '^---- .* op=destroy $A\$' '$work/log-a' &&
+	"[ $ls_rc = 0 ] && head -n 1 '$work/ls-end' |
+	   grep -Eq '^(CONTAINER +TASKS +NESTED +NETNS|no live containers)\$' &&
+	 ! grep -q '$A\|$R' '$work/ls-end' && [ $kls_rc = 0 ] && ! grep -q '$A\|$R' '$work/kls-end' &&
+	 grep -q '^---- .* op=destroy $A\$' '$work/log-a' &&
 	 grep -q '^---- .* op=destroy $R\$' '$work/log-r'" \
-	"$work/del.out" "$work/ls-end" "destroy records:" \
+	"$work/del.out" "$work/ls-end" "$work/kls-end" "contid ls exit status $ls_rc" "destroy records:" \
 	"$(grep 'op=destroy' $log | head -5)" "contid log A, end:" "$(tail -5 "$work/log-a")"
 
 [ $n = $PLAN ] || echo "# ran $n checks, the plan says $PLAN"

@@ -160,11 +160,46 @@ fn run_exits_with_the_commands_status() {
         assert!(stderr(&out).contains("CONFIG_AUDIT_CONTAINERID=y"));
         return;
     }
-    if !nix::unistd::geteuid().is_root() {
+    // Registering needs CAP_AUDIT_CONTROL (rule 1 of docs/admin-guide.rst).
+    // Without it `run` must refuse, say why, and never run the command
+    // (whose status, 3, would show).
+    let has_cap = caps::has_cap(
+        None,
+        caps::CapSet::Effective,
+        caps::Capability::CAP_AUDIT_CONTROL,
+    )
+    .expect("capabilities readable");
+    if !has_cap {
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("lacks CAP_AUDIT_CONTROL (EPERM)"),
+            "{}",
+            stderr(&out)
+        );
         return;
     }
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(stderr(&out).contains(" runs in "), "{}", stderr(&out));
+    // The command runs in the container and session `run` reports
+    // ("process P runs in ID (new container), session N").
+    let out = contid(
+        &[
+            "run",
+            "--",
+            "sh",
+            "-c",
+            "cat /proc/self/audit_containerid /proc/self/audit_containersession",
+        ],
+        b"",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = stderr(&out);
+    let words: Vec<&str> = said.split_whitespace().collect();
+    let at = words.iter().position(|&w| w == "in").expect("runs in ID");
+    let session = words.last().expect("session N");
+    let shown = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(shown, format!("{}\n{session}\n", words[at + 1]), "{said}");
+    assert_ne!(*session, "4294967295", "{said}");
     let out = contid(&["run", "-q", "--", "sh", "-c", "kill -TERM $$"], b"");
     assert_eq!(out.status.code(), Some(128 + 15));
     let out = contid(&["run", "-q", "--", "/nonexistent/cmd"], b"");
