@@ -333,6 +333,35 @@ mod tests {
 
     const MAX: u128 = u128::MAX;
 
+    // The contract's numbers, written out from
+    // Documentation/admin-guide/audit-containerid.rst rather than taken from
+    // the code under test: "At most 8 levels"; "A write is at most 40 bytes
+    // long"; a chain reads back as 8 canonical UUIDs of 36 characters, a `/`
+    // between each two, and a newline.
+    const DEPTH: usize = 8;
+    const MAX_WRITE: usize = 40;
+    const CHAIN_TEXT: usize = 8 * 36 + 7 + 1;
+
+    #[test]
+    fn limits_are_the_contracts() {
+        assert_eq!(MAX_DEPTH, DEPTH);
+        assert_eq!(MAX_INPUT, MAX_WRITE);
+        assert_eq!(UUID_LEN, 36);
+        assert_eq!(MAX_CHAIN_TEXT, CHAIN_TEXT);
+    }
+
+    #[test]
+    fn writes_of_40_bytes_parse_and_longer_ones_do_not() {
+        // Leading zeros, then "1\n": a valid decimal form of any length.
+        let mut w = [b'0'; MAX_WRITE + 1];
+        w[MAX_WRITE - 2] = b'1';
+        w[MAX_WRITE - 1] = b'\n';
+        assert_eq!(parse(&w[..MAX_WRITE]), Ok(id(1)));
+        w[MAX_WRITE - 1] = b'1';
+        w[MAX_WRITE] = b'\n';
+        assert_eq!(parse(&w), Err(ParseError::TooLong));
+    }
+
     fn id(v: u128) -> ContainerId {
         ContainerId::new(v).unwrap()
     }
@@ -403,7 +432,7 @@ mod tests {
         assert_eq!(parse(b"1 "), Err(ParseError::Malformed));
         assert_eq!(parse(b"1\0"), Err(ParseError::Malformed));
         assert_eq!(parse(b"1\n2"), Err(ParseError::Malformed));
-        assert_eq!(parse(&[b'1'; MAX_INPUT + 1]), Err(ParseError::TooLong));
+        assert_eq!(parse(&[b'1'; MAX_WRITE + 1]), Err(ParseError::TooLong));
     }
 
     #[test]
@@ -436,8 +465,8 @@ mod tests {
             "00000000-0000-0000-0000-000000000001/00000000-0000-0000-0000-00000000000a"
         );
         assert_eq!(
-            ChainText::new(&[id(MAX); MAX_DEPTH]).as_bytes().len(),
-            MAX_CHAIN_TEXT
+            ChainText::new(&[id(MAX); DEPTH]).as_bytes().len(),
+            CHAIN_TEXT
         );
     }
 

@@ -130,6 +130,12 @@ impl Registry {
         Some(c)
     }
 
+    /// The session number the next registration will take (for tests).
+    #[cfg(CONFIG_AUDIT_CONTAINERID_KUNIT_TEST)]
+    pub(crate) fn peek_next_session(&self) -> u32 {
+        self.next_session
+    }
+
     /// Takes the next session number.
     pub(crate) fn next_session(&mut self) -> u32 {
         let n = self.next_session;

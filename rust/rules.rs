@@ -133,6 +133,16 @@ pub fn check_target(t: &Target<'_>) -> Result<Op, Refusal> {
 mod tests {
     use super::*;
 
+    // The contract's depth, written out from
+    // Documentation/admin-guide/audit-containerid.rst ("At most 8 levels")
+    // rather than taken from the code under test.
+    const DEPTH: usize = 8;
+
+    #[test]
+    fn depth_is_the_contracts() {
+        assert_eq!(MAX_DEPTH, DEPTH);
+    }
+
     fn id(v: u128) -> ContainerId {
         ContainerId::new(v).unwrap()
     }
@@ -240,7 +250,7 @@ mod tests {
 
     #[test]
     fn target_with_children_is_busy_before_depth() {
-        let w = [id(1); MAX_DEPTH];
+        let w = [id(1); DEPTH];
         let mut t = target(&w, &w);
         t.has_children = true;
         assert_eq!(check_target(&t), Err(Refusal::HasChildren));
@@ -248,15 +258,15 @@ mod tests {
 
     #[test]
     fn ninth_level_is_too_deep_and_eighth_is_not() {
-        let w8 = [id(1); MAX_DEPTH];
+        let w8 = [id(1); DEPTH];
         assert_eq!(check_target(&target(&w8, &w8)), Err(Refusal::TooDeep));
-        let w7 = [id(1); MAX_DEPTH - 1];
+        let w7 = [id(1); DEPTH - 1];
         assert_eq!(check_target(&target(&w7, &w7)), Ok(Op::Nest));
     }
 
     #[test]
     fn depth_is_checked_before_liveness() {
-        let w8 = [id(1); MAX_DEPTH];
+        let w8 = [id(1); DEPTH];
         let mut t = target(&w8, &w8);
         t.liveness = Liveness::Live(Some(id(7)));
         assert_eq!(check_target(&t), Err(Refusal::TooDeep));

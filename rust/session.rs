@@ -211,6 +211,13 @@ mod tests {
 
     #[test]
     fn numbers_count_up_from_one() {
+        // Documentation/admin-guide/audit-containerid.rst: "Numbers come
+        // from one counter, starting at 1". Boot-time KUnit runs after the
+        // component's initialiser and before userspace, so no registration
+        // has taken a number yet. Assert with the lock released (a failed
+        // assertion ends the test where it stands).
+        let first = crate::registry::REGISTRY.lock().peek_next_session();
+        assert_eq!(first, 1);
         assert_eq!(next_session_number(1), 2);
         assert_eq!(next_session_number(41), 42);
     }

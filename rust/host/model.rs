@@ -15,7 +15,8 @@ use proptest::prelude::*;
 use std::{collections::BTreeSet, format, string::String, vec, vec::Vec};
 
 use crate::{
-    id::{parse, ContainerId, MAX_DEPTH},
+    id::{parse, ContainerId},
+    oracle::DEPTH,
     rules::{check_request, check_target, Liveness, Op, Refusal, Request, Target},
 };
 
@@ -139,7 +140,7 @@ impl World {
         if self.has_children(t) {
             return Outcome::Ebusy;
         }
-        if wc.len() == MAX_DEPTH {
+        if wc.len() == DEPTH {
             return Outcome::Emlink;
         }
         let id = ContainerId::new(id).unwrap();
@@ -316,7 +317,7 @@ proptest! {
                 prop_assert_eq!(&want, &got, "after {:?}", a);
             }
             prop_assert!(world.ids_unique());
-            prop_assert!(world.tasks.iter().all(|t| t.chain.len() <= MAX_DEPTH));
+            prop_assert!(world.tasks.iter().all(|t| t.chain.len() <= DEPTH));
         }
     }
 }

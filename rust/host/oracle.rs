@@ -11,6 +11,17 @@ use std::vec::Vec;
 /// fits with its newline: 39 decimal digits and a newline is the longest.
 pub const MAX_WRITE: usize = 40;
 
+/// The deepest nesting the contract allows (docs/admin-guide.rst,
+/// Semantics: "At most 8 levels"; rule 8: a chain "deeper than 8" is
+/// EMLINK).
+pub const DEPTH: usize = 8;
+
+/// The longest text `/proc/PID/audit_containerid` reads back
+/// (docs/admin-guide.rst, Interface): a chain of [`DEPTH`] lowercase
+/// canonical UUIDs of 36 characters each, joined by `/` (7 of them), and a
+/// newline.
+pub const CHAIN_TEXT: usize = 8 * 36 + 7 + 1;
+
 /// The contract, read literally: one ID in one of three forms, at most one
 /// trailing newline, nothing else, not zero, and no longer than
 /// [`MAX_WRITE`] bytes (so leading zeros are accepted only within that).

@@ -7,8 +7,8 @@ use proptest::prelude::*;
 use std::{format, string::String, vec::Vec};
 
 use crate::{
-    id::{parse, Chain, ChainText, ContainerId, MAX_DEPTH, UUID_LEN},
-    oracle::{oracle, MAX_WRITE},
+    id::{parse, Chain, ChainText, ContainerId, MAX_CHAIN_TEXT, MAX_DEPTH, MAX_INPUT, UUID_LEN},
+    oracle::{oracle, CHAIN_TEXT, DEPTH, MAX_WRITE},
 };
 
 fn uuid(v: u128) -> String {
@@ -51,16 +51,28 @@ proptest! {
         prop_assert_eq!(parse(&out), Ok(id));
     }
 
-    /// A chain's summary has the bit of every ID it holds (so a missing bit
-    /// proves absence, as the rule filter uses it).
+    /// The rule filter's shortcut never changes its answer: deciding whether
+    /// a chain holds an ID as the filter does (the chain's summary, the OR of
+    /// its IDs' bits built as container.rs builds it, must have the ID's bit,
+    /// and only then the chain is walked) agrees with a plain search of the
+    /// chain's values, for members and non-members alike.
     #[test]
-    fn a_chain_summary_has_every_member_bit(ids in proptest::collection::vec(nonzero(), 1..=MAX_DEPTH)) {
-        let ids: Vec<ContainerId> = ids.into_iter().filter_map(ContainerId::new).collect();
-        let summary = ids.iter().fold(0u64, |s, id| s | id.summary_bit());
-        for id in &ids {
-            prop_assert!(id.summary_bit().count_ones() == 1);
-            prop_assert!(summary & id.summary_bit() != 0);
-        }
+    fn the_summary_shortcut_agrees_with_a_plain_search(
+        values in proptest::collection::vec(nonzero(), 1..=DEPTH),
+        member in any::<proptest::sample::Index>(),
+        other in nonzero(),
+        ask_member in any::<bool>(),
+    ) {
+        let query = if ask_member { values[member.index(values.len())] } else { other };
+        let chain: Vec<ContainerId> = values.iter().map(|&v| ContainerId::new(v).unwrap()).collect();
+        let q = ContainerId::new(query).unwrap();
+        // Outermost first: each container's summary is its ID's bit or its parent's.
+        let summary = chain.iter().fold(0u64, |parent, id| id.summary_bit() | parent);
+        let filter = summary & q.summary_bit() != 0 && chain.iter().any(|&c| c == q);
+        prop_assert_eq!(filter, values.contains(&query));
+        // One bit of 64: never none (that would hide every member), never
+        // more (that would make the shortcut weaker than it claims).
+        prop_assert_eq!(q.summary_bit().count_ones(), 1);
     }
 
     /// docs/admin-guide.rst: a rule's `contid` is 16 bytes in the order the
@@ -108,7 +120,7 @@ proptest! {
     }
 
     #[test]
-    fn chains_read_as_uuids_joined_by_slashes(ids in proptest::collection::vec(nonzero(), 0..=MAX_DEPTH)) {
+    fn chains_read_as_uuids_joined_by_slashes(ids in proptest::collection::vec(nonzero(), 0..=DEPTH)) {
         let chain: Vec<ContainerId> = ids.iter().map(|&v| ContainerId::new(v).unwrap()).collect();
         let want = if ids.is_empty() {
             String::from("unset\n")
@@ -124,13 +136,13 @@ proptest! {
     // proc file").
     #[test]
     fn chains_sort_as_their_texts_and_know_their_length(
-        a in proptest::collection::vec(nonzero(), 1..=MAX_DEPTH),
-        b in proptest::collection::vec(nonzero(), 0..MAX_DEPTH),
-        shared in 0..=MAX_DEPTH,
+        a in proptest::collection::vec(nonzero(), 1..=DEPTH),
+        b in proptest::collection::vec(nonzero(), 0..DEPTH),
+        shared in 0..=DEPTH,
     ) {
         // Often one chain nested in, or sharing a prefix with, the other.
         // Both are containers' chains: never empty.
-        let b: Vec<u128> = a.iter().take(shared.max(1)).chain(b.iter()).take(MAX_DEPTH).copied().collect();
+        let b: Vec<u128> = a.iter().take(shared.max(1)).chain(b.iter()).take(DEPTH).copied().collect();
         let text = |ids: &[u128]| if ids.is_empty() {
             String::from("unset")
         } else {
@@ -151,7 +163,6 @@ proptest! {
 /// within that length.
 #[test]
 fn writes_longer_than_40_bytes_are_refused_and_every_form_fits() {
-    assert_eq!(MAX_WRITE, 40);
     let longest = [
         format!("{}\n", u128::MAX),
         format!("0x{:x}\n", u128::MAX),
@@ -174,4 +185,32 @@ fn writes_longer_than_40_bytes_are_refused_and_every_form_fits() {
         assert_eq!(parse(text.as_bytes()).ok(), want, "{text:?}");
         assert_eq!(oracle(text.as_bytes()), want.map(|_| 42), "{text:?}");
     }
+}
+
+/// The implementation's limits are the contract's numbers, written out in
+/// oracle.rs from docs/admin-guide.rst rather than taken from the code under
+/// test (where a depth of 9 would agree with itself).
+#[test]
+fn limits_are_the_contracts() {
+    assert_eq!(MAX_DEPTH, DEPTH);
+    assert_eq!(MAX_INPUT, MAX_WRITE);
+    assert_eq!(UUID_LEN, 36);
+    assert_eq!(MAX_CHAIN_TEXT, CHAIN_TEXT);
+    // And the text really is that long: a chain of the deepest nesting.
+    let deepest = [ContainerId::new(u128::MAX).unwrap(); DEPTH];
+    assert_eq!(ChainText::new(&deepest).as_bytes().len(), CHAIN_TEXT);
+    assert_eq!(Chain::from_innermost(deepest.iter().copied()).text_len(), CHAIN_TEXT - 1);
+}
+
+/// The summary bits spread: consecutive IDs (as decimal IDs often are)
+/// reach every one of the 64 bits, so a summary of at most 8 bits proves
+/// most IDs absent without a walk.
+#[test]
+fn summary_bits_spread_over_all_64() {
+    let mut hits = [0u32; 64];
+    for v in 1..=4096u128 {
+        hits[ContainerId::new(v).unwrap().summary_bit().trailing_zeros() as usize] += 1;
+    }
+    // 64 per bit on average.
+    assert!(hits.iter().all(|&n| (16..=256).contains(&n)), "{hits:?}");
 }
