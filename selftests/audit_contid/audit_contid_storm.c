@@ -7,12 +7,15 @@
  * nftables logs to audit, in the initial network namespace (where
  * containers die while their packets are logged) and in namespaces of their
  * own (freed while their packets are logged). Every write must succeed or
- * fail with one of the contract's errnos. Afterwards every task is gone and
- * the listing must be readable and empty.
+ * fail with an errno the contract allows for that write, and leave its
+ * target's chain as the contract says: the writer's chain and the ID after a
+ * success, unchanged after a refusal. Afterwards every task is gone and the
+ * listing must be readable and empty.
  *
  *   audit_contid_storm [SECONDS [WORKERS]]     default 60 s, 4 workers
  */
 #include <pthread.h>
+#include <stdarg.h>
 
 #include "common.h"
 
@@ -21,22 +24,101 @@ static int *failures;
 /* The initial network namespace, to go back to with setns(). */
 static int home_net = -1;
 
-static bool allowed(int err)
+static void fail(const char *what, const char *fmt, ...)
 {
-	switch (err) {
-	case 0: case EPERM: case EINVAL: case ESRCH: case EXDEV: case EALREADY:
-	case EBUSY: case EMLINK: case EEXIST: case ENOENT:
-		return true;
-	}
-	return false;
+	va_list ap;
+
+	fprintf(stderr, "storm: %s: ", what);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	__sync_fetch_and_add(failures, 1);
 }
 
-static void check(int err, const char *what)
+/* How many IDs a chain as the proc file reads holds: 0 for "unset". */
+static int depth_of(const char *chain)
 {
-	if (!allowed(err)) {
-		fprintf(stderr, "storm: %s: unexpected errno %d (%s)\n", what, err, strerror(err));
-		__sync_fetch_and_add(failures, 1);
+	int n = 1;
+
+	if (!strcmp(chain, UNSET))
+		return 0;
+	for (; *chain; chain++)
+		n += *chain == '/';
+	return n;
+}
+
+/* The chain a write of @id by a task whose chain is @mine gives its target. */
+static void chain_below(const char *mine, unsigned long long id, char *out)
+{
+	out[0] = '\0';
+	if (strcmp(mine, UNSET)) {
+		snprintf(out, CHAIN_MAX, "%s", mine);
+		out[strlen(out) - 1] = '\0';	/* its newline */
 	}
+	chain_add(out, id);
+	strcat(out, "\n");
+}
+
+/*
+ * The errnos the contract lets a storm write return. Every write is valid
+ * (rule 2) and made by root (rule 1) to another process (rule 3), which
+ * inherited the writer's chain (within scope: rule 5) and which its writer
+ * keeps from exiting until the write is checked (rule 4). What is left:
+ * @first, the result of an earlier write to the same target (-1 if none):
+ * after a success, EALREADY (rule 6), else what that write could get;
+ * EBUSY only if the target may have forked (@may_fork, rule 7); EMLINK
+ * exactly when the writer is 8 deep (rule 8); otherwise success (a new
+ * container or a join) or EEXIST (rule 9). ENOMEM at any time.
+ */
+static bool allowed(int err, int first, int depth, bool may_fork)
+{
+	if (err == ENOMEM)
+		return true;
+	if (first == 0)
+		return err == EALREADY;
+	if (may_fork && err == EBUSY)
+		return true;
+	if (depth >= MAX_DEPTH)
+		return err == EMLINK;
+	return err == 0 || err == EEXIST;
+}
+
+/*
+ * Writes @id to task @t, which the caller keeps alive and which inherited
+ * @mine, the caller's chain, and checks the outcome: an allowed() errno,
+ * and @t's chain read back: @mine below which @id after a success, as it
+ * was before after a refusal. Before a first write (@first is -1), @t's
+ * chain must be @mine (no child escapes its parent's chain). Returns the
+ * write's errno.
+ */
+static int register_checked(pid_t t, const char *mine, unsigned long long id, int first,
+			    bool may_fork, const char *what)
+{
+	char before[CHAIN_MAX], after[CHAIN_MAX], want[CHAIN_MAX];
+	int err;
+
+	err = read_proc(t, 0, "audit_containerid", before, sizeof(before));
+	if (err) {
+		fail(what, "reading the target's chain: %s\n", strerror(err));
+		return -1;
+	}
+	if (first < 0 && strcmp(before, mine))
+		fail(what, "the target's chain is %.*s, its parent's %s",
+		     (int)strcspn(before, "\n"), before, mine);
+	err = set_contid(t, id);
+	if (!allowed(err, first, depth_of(mine), may_fork))
+		fail(what, "unexpected errno %d (%s), writer at depth %d, earlier write %d\n",
+		     err, strerror(err), depth_of(mine), first);
+	if (err)
+		snprintf(want, sizeof(want), "%s", before);
+	else
+		chain_below(mine, id, want);
+	if (read_proc(t, 0, "audit_containerid", after, sizeof(after)))
+		fail(what, "reading the target's chain after the write failed\n");
+	else if (strcmp(after, want))
+		fail(what, "errno %d: the target's chain is %.*s, not %s", err,
+		     (int)strcspn(after, "\n"), after, want);
+	return err;
 }
 
 static unsigned long long pick_id(unsigned int *seed)
@@ -101,9 +183,9 @@ static void wander(int depth, unsigned int seed)
 	int i, n = 1 + rand_r(&seed) % 3;
 
 	for (i = 0; i < n && now() < deadline; i++) {
-		int go[2];
+		char b, mine[CHAIN_MAX];
+		int go[2], err;
 		pid_t c;
-		char b;
 
 		read_some(&seed);
 		if (pipe(go))
@@ -133,10 +215,20 @@ static void wander(int depth, unsigned int seed)
 			_exit(0);
 		}
 		close(go[0]);
-		/* Register the child (or fail by the rules), then let it run. */
-		check(set_contid(c, pick_id(&seed)), "register child");
-		if (rand_r(&seed) % 4 == 0)
-			check(set_contid(c, pick_id(&seed)), "register again");
+		/*
+		 * Register the child (or fail by the rules), then let it run.
+		 * Our chain is read now that we have a child: nobody can
+		 * register us until it is reaped.
+		 */
+		if (read_proc(getpid(), 0, "audit_containerid", mine, sizeof(mine))) {
+			fail("wander", "cannot read our own chain\n");
+		} else {
+			err = register_checked(c, mine, pick_id(&seed), -1, false,
+					       "register child");
+			if (rand_r(&seed) % 4 == 0)
+				register_checked(c, mine, pick_id(&seed), err, false,
+						 "register again");
+		}
 		if (write(go[1], "g", 1) < 0)
 			break;
 		close(go[1]);
@@ -149,16 +241,33 @@ static void wander(int depth, unsigned int seed)
 
 static int worker(unsigned int seed)
 {
-	while (now() < deadline) {
-		pid_t top = fork();
+	char mine[CHAIN_MAX], b;
+	int hold[2];
+	pid_t top;
 
+	/* Nobody registers a worker: its chain (normally unset) stays. */
+	if (read_proc(getpid(), 0, "audit_containerid", mine, sizeof(mine)))
+		return 1;
+	while (now() < deadline) {
+		if (pipe(hold))
+			return 1;
+		top = fork();
 		if (top == 0) {
+			close(hold[1]);
 			wander(0, seed);
+			/* Until the worker has checked its write: never exiting then. */
+			if (read(hold[0], &b, 1) < 0)
+				_exit(1);
 			_exit(0);
 		}
-		/* The worker is in no container: it registers its child too. */
+		close(hold[0]);
+		/*
+		 * The worker registers its child too, racing with the child's
+		 * first fork (EBUSY if that comes first).
+		 */
 		if (top > 0)
-			check(set_contid(top, pick_id(&seed)), "register top");
+			register_checked(top, mine, pick_id(&seed), -1, true, "register top");
+		close(hold[1]);
 		read_some(&seed);
 		waitpid(top, NULL, 0);
 		seed = seed * 1103515245 + 12345;

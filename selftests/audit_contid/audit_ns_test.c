@@ -8,11 +8,12 @@
  *    outside containers;
  *  - the CONTAINER_ID record of a NETFILTER_PKT record (nftables "log level
  *    audit"), listing the containers whose tasks used the packet's network
- *    namespace, sorted; none for a namespace no container used, and none
- *    once its containers died. The debugfs listing shows each container's
- *    network namespaces.
+ *    namespace, sorted, at most 32 (contid-omitted= counts the rest); none
+ *    for a namespace no container used, and none once its containers died.
+ *    The debugfs listing shows each container's network namespaces.
  * Needs nft (Debian's nftables) and a kernel with NF_TABLES and NFT_LOG.
  */
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 
 #include "../kselftest_harness.h"
@@ -602,6 +603,178 @@ TEST_F(audit, containers_sharing_a_namespace_are_listed_sorted_and_go_when_they_
 	ASSERT_EQ(1, packets(&self->d, pkt, 4));
 	EXPECT_EQ(NULL, in_event(&self->d, AUDIT_CONTAINER_ID, pkt[0]->serial));
 	close(fd);
+}
+
+/* Documentation/admin-guide/audit-containerid.rst, "Packets": at most 32 named. */
+#define NAMED_MAX 32
+#define CROWD_MAX (NAMED_MAX + 1)
+#define UUID_LEN 36
+
+/* A network namespace of its own with a crowd of tasks in it, in shared memory. */
+struct crowd {
+	int n;			/* tasks to start */
+	int ready, send;
+	pid_t kid[CROWD_MAX];
+	unsigned long long net;
+};
+
+/*
+ * Outside containers: a network namespace of its own with the packet rule,
+ * and c->n children there that wait. Once the test has registered them,
+ * one packet, sent by this task: so the namespace's containers are exactly
+ * the children's (attributed when registered, in the target's namespace).
+ */
+static int crowd_host(void *arg)
+{
+	struct crowd *c = arg;
+	int hold[2], i;
+	pid_t pid;
+	char b;
+
+	/* Its children, registered, go with it if the test ends early. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL))
+		return 6;
+	if (access(NFT, X_OK))
+		return 90;
+	if (unshare(CLONE_NEWNET) || packet_rule("audit_contid_test"))
+		return 1;
+	c->net = ns_ino(getpid(), "net");
+	if (pipe(hold))
+		return 2;
+	for (i = 0; i < c->n; i++) {
+		/* Not forked into shared memory: the child would store its 0 there. */
+		pid = fork();
+		if (pid < 0)
+			return 3;
+		if (pid == 0) {
+			close(hold[1]);
+			_exit(read(hold[0], &b, 1) < 0);
+		}
+		c->kid[i] = pid;
+	}
+	close(hold[0]);
+	STORE(c->ready, 1);
+	if (!wait_for(&c->send, 60))
+		return 4;
+	if (send_packet())
+		return 5;
+	close(hold[1]);
+	while (wait(NULL) > 0)
+		;
+	return 0;
+}
+
+static int by_text(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/*
+ * Registers @n tasks of one network namespace, each in a container of its
+ * own, in the reverse of the record's order; a packet is logged there.
+ * Returns the text of the packet's CONTAINER_ID record after "contid=", and
+ * fills @chains with the @n chains (UUID_LEN + 1 bytes each) sorted as text.
+ */
+static const char *crowd_packet(struct __test_metadata *_metadata, struct auditd *d, int n,
+				char (*chains)[UUID_LEN + 1])
+{
+	struct crowd *c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE,
+			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	char netns[NETNS_MAX], want[32];
+	struct record *pkt[4], *cid;
+	struct agent a;
+	int i, rc;
+
+	ASSERT_NE(MAP_FAILED, c);
+	memset(c, 0, sizeof(*c));
+	c->n = n;
+	for (i = 0; i < n; i++)
+		fmt_uuid(test_id(i), chains[i]);
+	qsort(chains, n, sizeof(chains[0]), by_text);
+	agent_start(&a, crowd_host, c);
+	agent_go(&a);
+	if (!wait_for(&c->ready, 60)) {
+		rc = agent_wait(&a);
+		ASSERT_NE(90, rc) TH_LOG(NFT " is missing: 'make deps' installs nftables");
+		ASSERT_EQ(0, rc);
+	}
+	/* Last in the record first: the record's order is not the order of entry. */
+	for (i = 0; i < n; i++) {
+		ASSERT_EQ(0, write_contid(c->kid[i], 0, FIELD("%s\n", chains[n - 1 - i]),
+					  UUID_LEN + 1)) TH_LOG("task %d", i);
+	}
+	/* Each is attributed to that namespace alone. */
+	snprintf(want, sizeof(want), "%llu", c->net);
+	for (i = 0; i < n; i++) {
+		ASSERT_EQ(1, debugfs_lookup_netns(chains[i], NULL, NULL, netns)) TH_LOG("%d", i);
+		ASSERT_STREQ(want, netns);
+	}
+	STORE(c->send, 1);
+	ASSERT_EQ(0, agent_wait(&a));
+	munmap(c, sizeof(*c));
+	auditd_collect(d, 300);
+	ASSERT_EQ(1, packets(d, pkt, 4));
+	cid = in_event(d, AUDIT_CONTAINER_ID, pkt[0]->serial);
+	ASSERT_NE(NULL, cid) TH_LOG("no CONTAINER_ID in the packet's event");
+	EXPECT_EQ(1, event_index(d, AUDIT_CONTAINER_ID, pkt[0]->serial));
+	ASSERT_EQ(0, strncmp(body(cid), "contid=", 7)) TH_LOG("%s", body(cid));
+	return body(cid) + 7;
+}
+
+/*
+ * The comma-separated chains at @list, up to a space or the end: checks
+ * each is one of the @n in @chains (sorted), that they are distinct and
+ * sorted as text. Returns how many, and in *@rest what follows them.
+ */
+static int named(struct __test_metadata *_metadata, const char *list,
+		 char (*chains)[UUID_LEN + 1], int n, const char **rest)
+{
+	char prev[UUID_LEN + 1] = "", one[UUID_LEN + 1];
+	int len, k = 0;
+
+	for (;;) {
+		len = strcspn(list, ", ");
+		ASSERT_EQ(UUID_LEN, len) TH_LOG("chain %d of %s", k, list);
+		memcpy(one, list, len);
+		one[len] = '\0';
+		EXPECT_NE(NULL, bsearch(one, chains, n, sizeof(chains[0]), by_text))
+			TH_LOG("%s was not registered", one);
+		EXPECT_LT(0, strcmp(one, prev)) TH_LOG("%s after %s", one, prev);
+		memcpy(prev, one, sizeof(prev));
+		k++;
+		list += len;
+		if (*list != ',')
+			break;
+		list++;
+	}
+	*rest = list;
+	return k;
+}
+
+TEST_F_TIMEOUT(audit, packet_with_32_containers_names_all_32, 180)
+{
+	char chains[NAMED_MAX][UUID_LEN + 1], want[NAMED_MAX * (UUID_LEN + 1)] = "";
+	const char *list;
+	int i;
+
+	list = crowd_packet(_metadata, &self->d, NAMED_MAX, chains);
+	for (i = 0; i < NAMED_MAX; i++) {
+		strcat(want, i ? "," : "");
+		strcat(want, chains[i]);
+	}
+	/* All of them, sorted, and nothing after: no contid-omitted=. */
+	EXPECT_STREQ(want, list);
+}
+
+TEST_F_TIMEOUT(audit, packet_with_33_containers_names_32_and_counts_one_omitted, 180)
+{
+	char chains[CROWD_MAX][UUID_LEN + 1];
+	const char *list, *rest;
+
+	list = crowd_packet(_metadata, &self->d, CROWD_MAX, chains);
+	/* 32 of the 33 (which ones is not said), sorted; then the count left out. */
+	EXPECT_EQ(NAMED_MAX, named(_metadata, list, chains, CROWD_MAX, &rest));
+	EXPECT_STREQ(" contid-omitted=1", rest);
 }
 
 TEST_HARNESS_MAIN
