@@ -459,6 +459,7 @@ struct cast {
 	unsigned long long x, y, z;
 	struct actor a[CAST];
 	char chain[CAST][CHAIN_MAX];
+	unsigned long long session[CAST];	/* as /proc shows it */
 };
 
 static int cast_start(struct cast *c)
@@ -484,6 +485,8 @@ static int cast_start(struct cast *c)
 		err = actor_start(&c->a[IN_Z], c->z, 0);
 	if (!err)
 		err = actor_start(&c->a[OUTSIDE], 0, 0);
+	for (i = 0; !err && i < CAST; i++)
+		c->session[i] = session_of(c->a[i].pid, 0);
 	return err;
 }
 
@@ -534,14 +537,23 @@ static struct record *user_record(struct auditd *d, int type, pid_t pid, int pha
 	return find(d, type, (const char *const[]){ text, NULL });
 }
 
-/* Whether @r's event has the CONTAINER_ID record of @chain. */
-static bool names_chain(struct auditd *d, const struct record *r, const char *chain)
+/*
+ * Whether @r's event has the CONTAINER_ID record of @chain and @session, in
+ * full: "contid=<chain> contsession=<session>".
+ */
+static bool names_chain(struct auditd *d, const struct record *r, const char *chain,
+			unsigned long long session)
 {
-	char want[CHAIN_MAX + 32];
+	char want[CHAIN_MAX + 48];
 	struct record *cid = in_event(d, AUDIT_CONTAINER_ID, r->serial);
+	const char *body = cid ? strstr(cid->text, "): ") : NULL;
 
-	snprintf(want, sizeof(want), "): contid=%s contsession=", chain);
-	return cid && strstr(cid->text, want);
+	snprintf(want, sizeof(want), "contid=%s contsession=%llu", chain, session);
+	if (body && !strcmp(body + 3, want))
+		return true;
+	fprintf(stderr, "# wanted %s, event %u has %s\n", want, r->serial,
+		cid ? cid->text : "no CONTAINER_ID record");
+	return false;
 }
 
 /*
@@ -566,7 +578,7 @@ static void expect_getppid(struct __test_metadata *_metadata, struct auditd *d,
 			TH_LOG("%s: getppid() of the task %s was not audited (%d records)",
 			       rule, cast_name[i], d->n);
 		if (sys && c->chain[i][0])
-			EXPECT_TRUE(names_chain(d, sys, c->chain[i]))
+			EXPECT_TRUE(names_chain(d, sys, c->chain[i], c->session[i]))
 				TH_LOG("%s: no CONTAINER_ID %s in event %u", rule, c->chain[i],
 				       sys->serial);
 	}
@@ -674,6 +686,113 @@ TEST_F(filter, exit_rule_on_inner_id_audits_only_tasks_nested_there)
 	cast_stop(&c);
 }
 
+/* ---- deep chains ---- */
+
+/* At the bottom of a chain: tells its pid, then carries out orders. */
+static int deep_serve(void *arg)
+{
+	int sock = *(int *)arg;
+	pid_t me = getpid();
+
+	if (write(sock, &me, sizeof(me)) != sizeof(me))
+		return 1;
+	return actor_serve(sock);
+}
+
+/*
+ * Logs a user message of ours (we are in no container; no user rule is
+ * loaded) and collects until it is in: the records logged before it, in
+ * the order they were logged, are then in too.
+ */
+static void collect_all(struct __test_metadata *_metadata, struct auditd *d)
+{
+	static int phase = 1000;
+	double end = now() + 30;
+
+	phase++;
+	ASSERT_EQ(0, user_message(AUDIT_USER, phase));
+	while (!user_record(d, AUDIT_USER, getpid(), phase) && now() < end)
+		auditd_collect(d, 100);
+	ASSERT_NE(NULL, user_record(d, AUDIT_USER, getpid(), phase));
+}
+
+/*
+ * The rule "contid <op> @v" while @a calls getppid(): audited exactly when
+ * @want, with the CONTAINER_ID record of @chain and @session.
+ */
+static void deep_phase(struct __test_metadata *_metadata, struct auditd *d, struct rules *rs,
+		       struct actor *a, const char *chain, unsigned long long session,
+		       __u32 op, unsigned long long v, bool want, const char *what)
+{
+	struct record *sys;
+	union rule r;
+
+	drain(d);
+	exit_contid_rule(&r, op, v);
+	ASSERT_EQ(0, rule_add(rs, &r, rule_len(&r)));
+	EXPECT_EQ(0, actor_do(a, DO_GETPPID, 0, 0));
+	ASSERT_EQ(0, rule_del(rs, &r, rule_len(&r)));
+	collect_all(_metadata, d);
+	sys = getppid_record(d, a->pid);
+	if (!want) {
+		EXPECT_EQ(NULL, sys) TH_LOG("%s: getppid() at depth 8 was audited", what);
+		return;
+	}
+	EXPECT_NE(NULL, sys) TH_LOG("%s: getppid() at depth 8 was not audited", what);
+	if (sys)
+		EXPECT_TRUE(names_chain(d, sys, chain, session)) TH_LOG("%s", what);
+}
+
+TEST_F(filter, exit_rule_matches_an_id_at_level_3_or_8_of_a_chain_of_8)
+{
+	unsigned long long ids[MAX_DEPTH], other = test_id(30), session;
+	struct shared *sh = shared_new();
+	char chain[CHAIN_MAX] = "", want[CHAIN_MAX + 1], got[CHAIN_MAX];
+	struct actor a = { .pid = -1, .top = -1, .sock = -1 };
+	struct rules *rs = &self->rules;
+	int sv[2], i, up;
+
+	for (i = 0; i < MAX_DEPTH; i++) {
+		ids[i] = test_id(10 + i);
+		chain_add(chain, ids[i]);
+	}
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	a.top = fork();
+	ASSERT_LE(0, a.top);
+	if (a.top == 0) {
+		close(sv[0]);
+		_exit(descend_run(sh, 0, MAX_DEPTH, ids, deep_serve, &sv[1]));
+	}
+	close(sv[1]);
+	a.sock = sv[0];
+	up = read(a.sock, &a.pid, sizeof(a.pid)) == sizeof(a.pid);
+	if (!up)
+		actor_stop(&a);
+	for (i = 0; !up && i < MAX_DEPTH; i++)
+		if (sh->err[i])
+			TH_LOG("level %d: %s", i + 1, strerror(sh->err[i]));
+	ASSERT_TRUE(up);
+	/* Eight levels deep, with the session its last registration started. */
+	snprintf(want, sizeof(want), "%s\n", chain);
+	EXPECT_STREQ(want, contid_of(a.pid, 0, got));
+	session = session_of(a.pid, 0);
+
+	deep_phase(_metadata, &self->d, rs, &a, chain, session, AUDIT_EQUAL, ids[2], true,
+		   "contid=level 3");
+	deep_phase(_metadata, &self->d, rs, &a, chain, session, AUDIT_EQUAL, ids[7], true,
+		   "contid=level 8");
+	/* Controls: an ID not in the chain; and the negations, which match the rest. */
+	deep_phase(_metadata, &self->d, rs, &a, chain, session, AUDIT_EQUAL, other, false,
+		   "contid=other");
+	deep_phase(_metadata, &self->d, rs, &a, chain, session, AUDIT_NOT_EQUAL, other, true,
+		   "contid!=other");
+	deep_phase(_metadata, &self->d, rs, &a, chain, session, AUDIT_NOT_EQUAL, ids[2], false,
+		   "contid!=level 3");
+	deep_phase(_metadata, &self->d, rs, &a, chain, session, AUDIT_NOT_EQUAL, ids[7], false,
+		   "contid!=level 8");
+	actor_stop(&a);
+}
+
 /* ---- the user list ---- */
 
 /* "-a never,user -F contid<op>@v" */
@@ -699,7 +818,7 @@ TEST_F(filter, user_never_rule_drops_messages_of_tasks_in_x_only)
 	expect_user(_metadata, &self->d, &c, AUDIT_USER, 0, ALL, "no rule");
 	msg = user_record(&self->d, AUDIT_USER, c.a[IN_X].pid, 0);
 	ASSERT_NE(NULL, msg);
-	EXPECT_TRUE(names_chain(&self->d, msg, c.chain[IN_X]));
+	EXPECT_TRUE(names_chain(&self->d, msg, c.chain[IN_X], c.session[IN_X]));
 
 	auditd_forget(&self->d);
 	user_never_rule(&r, AUDIT_EQUAL, c.x);

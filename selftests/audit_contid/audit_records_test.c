@@ -7,6 +7,11 @@
  *
  * Actions run in processes forked after audit is enabled, so that they have
  * an audit context (and their records a SYSCALL record to share a serial with).
+ *
+ * Where a test looks for the absence of a record, or for every record of a
+ * kind, it first collects up to a marker of its own (collect_all()): the
+ * kernel hands records to the daemon in the order they were logged, so a
+ * record logged before the marker cannot come after the test has looked.
  */
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -28,6 +33,94 @@ static const char *uuid_of(unsigned long long v)
 	i = (i + 1) % 8;
 	fmt_uuid(v, u[i]);
 	return u[i];
+}
+
+/* What follows "audit(...): " in a record: its fields. */
+static const char *body_of(const struct record *r)
+{
+	const char *p = strstr(r->text, "): ");
+
+	return p ? p + 3 : "";
+}
+
+/*
+ * The value of field @key of @r, up to the next space, into @out (CHAIN_MAX
+ * bytes); "" if @r has no such field. "contid" is not "old-contid".
+ */
+static const char *value_of(const struct record *r, const char *key, char *out)
+{
+	const char *p = strstr(r->text, "): ");
+	char pat[32];
+	size_t n;
+
+	out[0] = '\0';
+	snprintf(pat, sizeof(pat), " %s=", key);
+	p = p ? strstr(p + 1, pat) : NULL;
+	if (!p)
+		return out;
+	p += strlen(pat);
+	n = strcspn(p, " ");
+	if (n >= CHAIN_MAX)
+		n = CHAIN_MAX - 1;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return out;
+}
+
+/* The kernel's count of lost records (AUDIT_GET), asked on a socket of its own. */
+static unsigned int kernel_lost(void)
+{
+	struct audit_status st = {};
+	int fd, err;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
+	if (fd < 0)
+		die("opening an audit socket", errno);
+	err = audit_status(fd, &st);
+	close(fd);
+	if (err)
+		die("AUDIT_GET", -err);
+	return st.lost;
+}
+
+/* Collects until a record of @type with every one of @needles is in; NULL after 30 s. */
+static struct record *collect_until(struct auditd *d, int type, const char *const *needles)
+{
+	double end = now() + 30;
+	struct record *r;
+
+	while (!(r = find(d, type, needles)) && now() < end)
+		auditd_collect(d, 100);
+	return r;
+}
+
+/*
+ * Logs a user message of our own (we are in no container) and collects
+ * until it is in: every record logged before it is then in too. Dies if it
+ * does not come.
+ */
+static void collect_all(struct auditd *d)
+{
+	static unsigned int seq;
+	struct {
+		struct nlmsghdr h;
+		char text[64];
+	} msg = {};
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	int fd;
+
+	snprintf(msg.text, sizeof(msg.text), "contid-marker-%d-%u", getpid(), ++seq);
+	msg.h.nlmsg_len = NLMSG_LENGTH(strlen(msg.text) + 1);
+	msg.h.nlmsg_type = AUDIT_USER;
+	msg.h.nlmsg_flags = NLM_F_REQUEST;
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
+	if (fd < 0)
+		die("opening an audit socket", errno);
+	if (sendto(fd, &msg, msg.h.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		die("logging a marker", errno);
+	close(fd);
+	if (!collect_until(d, AUDIT_USER, (const char *const[]){ msg.text, NULL }))
+		die("our marker was not logged", ETIMEDOUT);
 }
 
 FIXTURE(audit) {
@@ -102,6 +195,7 @@ TEST_F(audit, set_is_logged_with_its_syscall)
 struct nest_args {
 	unsigned long long a, b;
 	pid_t target;
+	unsigned long long session;
 };
 
 static int nest_child(void *arg)
@@ -113,6 +207,8 @@ static int nest_child(void *arg)
 	kid_start(&t);
 	n->target = t.pid;
 	err = set_contid(t.pid, n->b);
+	if (!err)
+		n->session = session_of(t.pid, 0);
 	kid_stop(&t);
 	return err;
 }
@@ -148,7 +244,8 @@ TEST_F(audit, nest_and_join_are_logged)
 	chain_add(chain, n->b);
 	EXPECT_NE(NULL, find(&self->d, AUDIT_CONTAINER_OP, (const char *const[]){
 		"op=nest ", FIELD("opid=%d ", n->target), FIELD("contid=%s ", chain),
-		FIELD("old-contid=%s ", buf), FIELD(" pid=%d ", w.pid), " res=1", NULL }));
+		FIELD("old-contid=%s ", buf), FIELD("contsession=%llu ", n->session),
+		FIELD(" pid=%d ", w.pid), " res=1", NULL }));
 	EXPECT_NE(NULL, find(&self->d, AUDIT_CONTAINER_OP, (const char *const[]){
 		"op=join ", FIELD("opid=%d ", k2.pid), FIELD("contid=%s ", uuid_of(test_id(2))),
 		"old-contid=unset ", FIELD("contsession=%llu ", j->session), " res=1", NULL }));
@@ -208,8 +305,6 @@ static int refusals(void *arg)
 	STORE(sh->tids[0], k.pid);
 	if (write_contid(k.pid, 0, "0\n", 2) != EINVAL)		/* contid=? */
 		return 1;
-	if (set_contid(getpid(), test_id(10)) != EPERM)		/* the ID alone */
-		return 2;
 	zombie = fork();
 	if (zombie == 0)
 		_exit(0);
@@ -231,6 +326,9 @@ static int refusals_inside(void *arg)
 	struct kid t;
 	int err;
 
+	/* EPERM: our own process, refused before any chain is looked at. */
+	if (set_contid(getpid(), test_id(10)) != EPERM)
+		return 3;
 	/* EXDEV: a task outside the actor's container (sh->pid). */
 	if (set_contid(LOAD(sh->pid), test_id(21)) != EXDEV)
 		return 1;
@@ -246,9 +344,10 @@ TEST_F(audit, every_refusal_is_logged_with_res_0)
 {
 	unsigned long long ids[MAX_DEPTH + 1];
 	struct shared *sh = shared_new(), *deep = shared_new();
+	char old[CHAIN_MAX], v[CHAIN_MAX];
 	struct kid outside, holder;
+	struct record *op;
 	struct agent w;
-	char old[CHAIN_MAX];
 	pid_t actor;
 	int i, st;
 
@@ -280,8 +379,19 @@ TEST_F(audit, every_refusal_is_logged_with_res_0)
 	EXPECT_NE(NULL, find(&self->d, AUDIT_CONTAINER_OP, (const char *const[]){
 		FIELD("opid=%d ", sh->tids[0]), "contid=? ", "old-contid=unset ",
 		"contsession=4294967295 ", " res=0", NULL })) TH_LOG("EINVAL");
-	EXPECT_NE(NULL, find(&self->d, AUDIT_CONTAINER_OP, (const char *const[]){
-		FIELD("contid=%s ", uuid_of(test_id(10))), " res=0", NULL })) TH_LOG("EPERM");
+	/*
+	 * EPERM, the writer's own process: the ID alone, although the writer
+	 * is in test_id(20) and the requested chain would be test_id(20)/ID.
+	 */
+	op = find(&self->d, AUDIT_CONTAINER_OP, (const char *const[]){
+		FIELD("opid=%d ", w.pid), FIELD(" pid=%d ", w.pid), " res=0", NULL });
+	EXPECT_NE(NULL, op) TH_LOG("EPERM");
+	if (op) {
+		EXPECT_STREQ(uuid_of(test_id(10)), value_of(op, "contid", v));
+		/* A refusal reports set or nest by the writer's level: 1. */
+		EXPECT_STREQ("nest", value_of(op, "op", v));
+		EXPECT_STREQ("4294967295", value_of(op, "contsession", v));
+	}
 	EXPECT_NE(NULL, find(&self->d, AUDIT_CONTAINER_OP, (const char *const[]){
 		FIELD("opid=%d ", sh->tids[1]), FIELD("contid=%s ", uuid_of(test_id(11))),
 		" res=0", NULL })) TH_LOG("ESRCH");
@@ -312,24 +422,44 @@ TEST_F(audit, every_refusal_is_logged_with_res_0)
 		"op=nest ", FIELD("contid=%s ", chain), " res=0", NULL })) TH_LOG("EMLINK");
 }
 
-static int unprivileged_write(void *arg)
+/* A child writes test_id(3) to @target's file, without CAP_AUDIT_CONTROL if @drop. */
+static pid_t capability_write(pid_t target, bool drop, int *err)
 {
-	struct kid *k = arg;
+	pid_t pid = fork();
+	int st;
 
-	if (drop_audit_control())
-		return 100;
-	return set_contid(k->pid, test_id(3));
+	if (pid == 0) {
+		if (drop && drop_audit_control())
+			_exit(100);
+		_exit(set_contid(target, test_id(3)));
+	}
+	*err = waitpid(pid, &st, 0) == pid && WIFEXITED(st) ? WEXITSTATUS(st) : 255;
+	return pid;
 }
 
 TEST_F(audit, attempt_without_capability_is_not_logged)
 {
+	pid_t without, with;
 	struct kid k;
+	int err;
 
 	kid_start(&k);
-	ASSERT_EQ(EPERM, in_child(unprivileged_write, &k));
-	auditd_collect(&self->d, 300);
-	EXPECT_EQ(0, count(&self->d, AUDIT_CONTAINER_OP, (const char *const[]){
+	without = capability_write(k.pid, true, &err);
+	ASSERT_EQ(EPERM, err);
+	/* Control: the same write by the same kind of child, with the capability. */
+	with = capability_write(k.pid, false, &err);
+	ASSERT_EQ(0, err);
+	collect_all(&self->d);
+	/* The control's record, found as the refused one would be: by writer or target. */
+	EXPECT_EQ(1, count(&self->d, AUDIT_CONTAINER_OP, (const char *const[]){
+		"op=set ", FIELD("opid=%d ", k.pid), FIELD(" pid=%d ", with), " res=1", NULL }));
+	EXPECT_EQ(1, count(&self->d, AUDIT_CONTAINER_OP, (const char *const[]){
+		FIELD(" pid=%d ", with), NULL }));
+	EXPECT_EQ(1, count(&self->d, AUDIT_CONTAINER_OP, (const char *const[]){
 		FIELD("opid=%d ", k.pid), NULL }));
+	/* Nothing from the writer without the capability. */
+	EXPECT_EQ(0, count(&self->d, AUDIT_CONTAINER_OP, (const char *const[]){
+		FIELD(" pid=%d ", without), NULL }));
 	kid_stop(&k);
 }
 
@@ -385,6 +515,7 @@ static int nest_actor(void *arg)
 	if (set_contid(t.pid, ids[1]))
 		return 50;
 	ids[2] = t.pid;
+	ids[3] = session_of(t.pid, 0);
 	return agent_finish(&t);
 }
 
@@ -392,6 +523,7 @@ TEST_F(audit, contained_syscall_and_user_message_carry_container_id)
 {
 	unsigned long long *ids = (void *)shared_new();
 	struct record *sys, *cid, *user;
+	char want[CHAIN_MAX + 48];
 	struct agent w;
 
 	ids[0] = test_id(0);
@@ -403,13 +535,15 @@ TEST_F(audit, contained_syscall_and_user_message_carry_container_id)
 	chain[0] = 0;
 	chain_add(chain, ids[0]);
 	chain_add(chain, ids[1]);
+	/* The chain and the session /proc showed for the task. */
+	snprintf(want, sizeof(want), "contid=%s contsession=%llu", chain, ids[3]);
 
 	sys = find(&self->d, AUDIT_SYSCALL, (const char *const[]){
 		"syscall=110 ", FIELD(" pid=%d ", (pid_t)ids[2]), NULL });
 	ASSERT_NE(NULL, sys) TH_LOG("no getppid SYSCALL record among %d", self->d.n);
 	cid = in_event(&self->d, AUDIT_CONTAINER_ID, sys->serial);
 	ASSERT_NE(NULL, cid);
-	EXPECT_NE(NULL, strstr(cid->text, FIELD("): contid=%s contsession=", chain)));
+	EXPECT_STREQ(want, body_of(cid));
 	/*
 	 * Documentation/admin-guide/audit-containerid.rst: right after the
 	 * SYSCALL record, so before the PROCTITLE record at which audit
@@ -424,7 +558,7 @@ TEST_F(audit, contained_syscall_and_user_message_carry_container_id)
 	ASSERT_NE(NULL, user);
 	cid = in_event(&self->d, AUDIT_CONTAINER_ID, user->serial);
 	ASSERT_NE(NULL, cid) TH_LOG("user message serial %u", user->serial);
-	EXPECT_NE(NULL, strstr(cid->text, FIELD("): contid=%s contsession=", chain)));
+	EXPECT_STREQ(want, body_of(cid));
 	/*
 	 * Just before the user message, which audit userspace takes as the end
 	 * of its event; and the message no longer pulls in a SYSCALL record for
@@ -445,11 +579,13 @@ static int send_signal(void *arg)
 TEST_F(audit, signal_target_in_a_container_gets_its_container_id)
 {
 	struct record *sys, *obj, *cid;
+	unsigned long long session;
 	char want[CHAIN_MAX + 64];
 	struct kid k;
 
 	kid_start(&k);
 	ASSERT_EQ(0, set_contid(k.pid, test_id(5)));
+	session = session_of(k.pid, 0);
 	ASSERT_EQ(0, in_child(send_signal, &k.pid));
 	auditd_collect(&self->d, 500);
 	obj = find(&self->d, AUDIT_OBJ_PID, (const char *const[]){
@@ -460,8 +596,8 @@ TEST_F(audit, signal_target_in_a_container_gets_its_container_id)
 	EXPECT_NE(NULL, strstr(sys->text, "syscall=62 "));
 	cid = in_event(&self->d, AUDIT_CONTAINER_ID, obj->serial);
 	ASSERT_NE(NULL, cid);
-	sprintf(want, "): opid=%d contid=%s contsession=", k.pid, uuid_of(test_id(5)));
-	EXPECT_NE(NULL, strstr(cid->text, want));
+	sprintf(want, "opid=%d contid=%s contsession=%llu", k.pid, uuid_of(test_id(5)), session);
+	EXPECT_STREQ(want, body_of(cid));
 	/* Right after its OBJ_PID record (the sender is in no container). */
 	EXPECT_EQ(event_index(&self->d, AUDIT_OBJ_PID, obj->serial) + 1,
 		  event_index(&self->d, AUDIT_CONTAINER_ID, obj->serial));
@@ -527,29 +663,227 @@ static int storm_of_records(void *arg)
 	return 0;
 }
 
+/* How many CONTAINER_OP records say that container @id ended; dies on a lost record. */
+static int destroys_of(struct auditd *d, unsigned long long id)
+{
+	char want[CHAIN_MAX + 32];
+
+	snprintf(want, sizeof(want), "op=destroy contid=%s res=1", uuid_of(id));
+	return count(d, AUDIT_CONTAINER_OP, (const char *const[]){ want, NULL });
+}
+
 TEST_F(audit, small_backlog_under_pressure_stays_quiet)
 {
+	unsigned int before, during, after;
+	int i, twice = 0;
 	struct kid k;
 
 	/*
 	 * Nobody reads while 200 registrations, exits and syscalls log; with
 	 * no wait time, records past the limit are dropped and counted.
 	 */
+	before = kernel_lost();
 	ASSERT_EQ(0, audit_set_backlog(self->d.fd, 2, 0));
 	ASSERT_EQ(0, in_child(storm_of_records, NULL));
+	/* The storm's containers are all gone: the listing flushes their ends. */
+	EXPECT_EQ(0, debugfs_lookup(uuid_of(test_id(299)), NULL, NULL));
 	auditd_collect(&self->d, 300);
+	during = kernel_lost();
+	/* The backlog was full, or this test tested nothing: records were dropped, and counted. */
+	EXPECT_LT(before, during);
+	/*
+	 * Our socket may have overrun too (the kernel retried or counted each
+	 * record it could not hand us), so the storm's log is incomplete:
+	 * absences cannot be read from it, but no container may have ended
+	 * twice.
+	 */
+	TH_LOG("%u records lost under pressure; our socket overran %d times",
+	       during - before, self->d.lost);
+	self->d.lost = 0;
 	ASSERT_EQ(0, audit_set_backlog(self->d.fd, self->d.saved.backlog_limit,
 				       self->d.saved.backlog_wait_time));
-	auditd_collect(&self->d, 500);
-	/* Still registering and logging afterwards (records lost above or not). */
+	collect_all(&self->d);
+	for (i = 0; i < 200; i++)
+		twice += destroys_of(&self->d, test_id(100 + i)) > 1;
+	EXPECT_EQ(0, twice);
+
+	/*
+	 * Quiet again once there is room: a registration and its container's
+	 * end are logged, each once, and nothing more is lost.
+	 */
 	auditd_forget(&self->d);
+	before = kernel_lost();
 	kid_start(&k);
 	ASSERT_EQ(0, set_contid(k.pid, test_id(1)));
-	auditd_collect(&self->d, 500);
-	EXPECT_NE(NULL, find(&self->d, AUDIT_CONTAINER_OP, (const char *const[]){
+	kid_stop(&k);
+	EXPECT_EQ(0, debugfs_lookup(uuid_of(test_id(1)), NULL, NULL));
+	collect_all(&self->d);
+	after = kernel_lost();
+	EXPECT_EQ(before, after);
+	EXPECT_EQ(1, count(&self->d, AUDIT_CONTAINER_OP, (const char *const[]){
 		"op=set ", FIELD("opid=%d ", k.pid), FIELD("contid=%s ", uuid_of(test_id(1))),
 		" res=1", NULL }));
-	kid_stop(&k);
+	EXPECT_EQ(1, destroys_of(&self->d, test_id(1)));
+}
+
+/* ---- an ID reused at once ---- */
+
+#define REUSE_ROUNDS 200
+
+/*
+ * REUSE_ROUNDS times: registers a task with ID *@arg, then kills and reaps it
+ * (the end of its container) and at once registers the next task, forked
+ * beforehand, with the same ID. Never reads the listing, which would wait
+ * for the ends to be logged.
+ */
+static int register_kill_reregister(void *arg)
+{
+	unsigned long long id = *(unsigned long long *)arg;
+	struct kid k, next = {};
+	int i, err;
+
+	kid_start(&k);
+	for (i = 0; i < REUSE_ROUNDS; i++) {
+		err = set_contid(k.pid, id);
+		if (i + 1 < REUSE_ROUNDS)
+			kid_start(&next);
+		kill(k.pid, SIGKILL);
+		waitpid(k.pid, NULL, 0);
+		close(k.release);
+		if (err) {
+			fprintf(stderr, "# round %d: %s\n", i, strerror(err));
+			if (i + 1 < REUSE_ROUNDS)
+				kid_stop(&next);
+			return 1;
+		}
+		k = next;
+	}
+	return 0;
+}
+
+/*
+ * Documentation/admin-guide/audit-containerid.rst: "registering the same ID
+ * again waits for it, so a container's end is always logged before its ID
+ * is reused".
+ */
+TEST_F_TIMEOUT(audit, reused_id_is_set_only_after_its_old_container_end_is_logged, 300)
+{
+	unsigned long long id = test_id(8);
+	int sets = 0, ends = 0, other = 0, late = 0, first_late = -1, rcvbuf = 16 << 20;
+	char needle[64], v[CHAIN_MAX];
+	unsigned int lost0, lost;
+	struct record *r;
+	double end;
+	pid_t child;
+	int i, st;
+
+	snprintf(needle, sizeof(needle), " contid=%s ", uuid_of(id));
+	/* Room for every record, read while they are logged: none lost on our side. */
+	ASSERT_EQ(0, setsockopt(self->d.fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+				sizeof(rcvbuf)));
+	lost0 = kernel_lost();
+	child = fork();
+	ASSERT_LE(0, child);
+	if (child == 0)
+		_exit(register_kill_reregister(&id));
+	while (waitpid(child, &st, WNOHANG) == 0)
+		auditd_collect(&self->d, 50);
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(0, WEXITSTATUS(st));
+	/*
+	 * The last registration's record: every record logged before it (each
+	 * earlier container's end) is in once it is.
+	 */
+	end = now() + 60;
+	while (count(&self->d, AUDIT_CONTAINER_OP, (const char *const[]){ needle, "op=set ",
+		     NULL }) < REUSE_ROUNDS && now() < end)
+		auditd_collect(&self->d, 100);
+	lost = kernel_lost() - lost0;
+
+	/* In receive order: before the k-th set, the k containers before it ended. */
+	records_complete(&self->d);
+	for (i = 0; i < self->d.n; i++) {
+		r = &self->d.rec[i];
+		if (r->type != AUDIT_CONTAINER_OP || !strstr(r->text, needle))
+			continue;
+		value_of(r, "op", v);
+		if (!strcmp(v, "destroy")) {
+			ends++;
+			continue;
+		}
+		if (strcmp(v, "set") || !strstr(r->text, " res=1") ||
+		    !strstr(r->text, " old-contid=unset ")) {
+			other++;
+			TH_LOG("not a new container: %s", body_of(r));
+			continue;
+		}
+		/* An end missing here is allowed only as a record the kernel lost. */
+		if (sets - ends > (int)lost && first_late < 0)
+			first_late = sets;
+		late += sets - ends > (int)lost;
+		/* And no container ends twice. */
+		EXPECT_LE(ends, sets) TH_LOG("%d ends before set %d", ends, sets);
+		sets++;
+	}
+	TH_LOG("%d sets, %d ends; %u records lost by the kernel", sets, ends, lost);
+	EXPECT_EQ(REUSE_ROUNDS, sets);
+	EXPECT_EQ(0, other);
+	EXPECT_EQ(0, late) TH_LOG("registration %d came before the previous container's end",
+				  first_late);
+	/* Every container but the last has ended, each logged once (or lost). */
+	EXPECT_LE(ends, REUSE_ROUNDS);
+	EXPECT_LE(REUSE_ROUNDS - 1, ends + (int)lost);
+}
+
+/* Runs /bin/true. */
+static int exec_true(void *arg)
+{
+	(void)arg;
+	execl("/bin/true", "true", (char *)NULL);
+	return 100;
+}
+
+/*
+ * Documentation/admin-guide/audit-containerid.rst: in every syscall event
+ * whose subject is in a container, the CONTAINER_ID record comes right after
+ * the SYSCALL record; for execve that is before EXECVE, CWD, PATH and
+ * PROCTITLE.
+ */
+TEST_F(audit, execve_of_contained_task_has_container_id_right_after_syscall)
+{
+	static const int after[] = { AUDIT_EXECVE, AUDIT_CWD, AUDIT_PATH, AUDIT_PROCTITLE };
+	struct record *sys, *cid;
+	unsigned long long session;
+	char want[CHAIN_MAX + 48];
+	struct agent w;
+	unsigned int i;
+	int n = 0, k;
+
+	ASSERT_EQ(0, auditd_add_rule(&self->d, __NR_execve));
+	agent_start(&w, exec_true, NULL);
+	ASSERT_EQ(0, set_contid(w.pid, test_id(7)));
+	session = session_of(w.pid, 0);
+	ASSERT_EQ(0, agent_finish(&w));
+	collect_all(&self->d);
+
+	sys = find(&self->d, AUDIT_SYSCALL, (const char *const[]){
+		FIELD("syscall=%d ", __NR_execve), "success=yes ", FIELD(" pid=%d ", w.pid),
+		NULL });
+	ASSERT_NE(NULL, sys) TH_LOG("no execve SYSCALL record among %d", self->d.n);
+	EXPECT_EQ(0, event_index(&self->d, AUDIT_SYSCALL, sys->serial));
+	EXPECT_EQ(1, event_index(&self->d, AUDIT_CONTAINER_ID, sys->serial));
+	for (k = 0; k < self->d.n; k++)
+		n += self->d.rec[k].serial == sys->serial &&
+		     self->d.rec[k].type == AUDIT_CONTAINER_ID;
+	EXPECT_EQ(1, n);
+	cid = in_event(&self->d, AUDIT_CONTAINER_ID, sys->serial);
+	ASSERT_NE(NULL, cid);
+	snprintf(want, sizeof(want), "contid=%s contsession=%llu", uuid_of(test_id(7)), session);
+	EXPECT_STREQ(want, body_of(cid));
+	/* Each of the others is in the event, after it. */
+	for (i = 0; i < ARRAY_SIZE(after); i++)
+		EXPECT_LT(1, event_index(&self->d, after[i], sys->serial))
+			TH_LOG("record type %d", after[i]);
 }
 
 /* ---- a nested join: A/B created, then joined, from a writer in A ---- */
