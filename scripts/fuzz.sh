@@ -8,7 +8,16 @@ mkdir -p "$REPO/build"
 cd "$REPO/rust/host/fuzz"
 mkdir -p corpus/parse
 # cargo-fuzz needs nightly flags; the stable toolchain accepts them this way.
+# Its status is taken straight from the pipeline: a failed build or a crash
+# fails, whatever the filter found to show.
+set +e
 RUSTC_BOOTSTRAP=1 cargo fuzz run --release parse corpus/parse seeds -- \
-	-runs="$RUNS" -max_len=128 2>&1 | tee "$REPO/build/fuzz.log" | grep -E '^(Done|#[0-9]+ +DONE)|crash|panicked' || true
-[ "${PIPESTATUS[0]}" = 0 ] || { echo "fuzz: failed (see build/fuzz.log)" >&2; exit 1; }
+	-runs="$RUNS" -max_len=128 2>&1 | tee "$REPO/build/fuzz.log" | grep -E '^(Done|#[0-9]+ +DONE)|crash|panicked'
+rc=${PIPESTATUS[0]}
+set -e
+if [ "$rc" != 0 ]; then
+	tail -n 20 "$REPO/build/fuzz.log" >&2
+	echo "fuzz: failed, exit status $rc (see build/fuzz.log)" >&2
+	exit 1
+fi
 echo "fuzz: corpus $(ls corpus/parse | wc -l) inputs"
