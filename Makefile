@@ -4,8 +4,9 @@
 # make kernel  build the test kernel (cached under ~/.cache/audit-contid); build/bzImage
 # make check   lint, build, boot, run the KUnit and kselftest suites; last line
 #              "N passed, N failed"
-# make check-debug  the same on a KASAN/lockdep/kmemleak kernel, then a storm
-#              (STORM_SECONDS, default 60)
+# make check-debug  the same on a KASAN/lockdep/kmemleak kernel, then the fault
+#              stage and a storm (STORM_SECONDS, default 60)
+# make check-kcsan  the suites and the storm on a KCSAN kernel
 # make bench   ratios against the kernel's own identity paths (BENCH_ROUNDS)
 # make profile OP=register-new  perf profile of one benchmark operation
 # make fuzz    fuzz the ID parser on the host (FUZZ_RUNS, default 10000000)
@@ -23,7 +24,7 @@
 REPO := $(CURDIR)
 BUILD := $(REPO)/build
 
-.PHONY: all deps kernel selftests check check-debug bench profile fuzz lint run shell tools \
+.PHONY: all deps kernel selftests check check-debug check-kcsan bench profile fuzz lint run shell tools \
 	patches series-check distro-check clean
 
 all: kernel
@@ -44,7 +45,10 @@ check: deps
 	@bash scripts/check.sh
 
 check-debug: deps
-	@bash scripts/check-debug.sh
+	@bash scripts/check-debug.sh debug
+
+check-kcsan: deps
+	@bash scripts/check-debug.sh kcsan
 
 fuzz:
 	@bash scripts/fuzz.sh

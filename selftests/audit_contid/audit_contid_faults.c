@@ -10,7 +10,8 @@
  * once. Sleeping and order-0 allocations are not exempt here (failslab and
  * fail_page_alloc skip them by default). The packet path runs in softirq,
  * where fail-nth does not reach: it gets a phase with a probability for
- * every context instead (task-filter=N), bounded by a number of faults.
+ * every context instead (task-filter=N), of atomic allocations only, bounded
+ * by a number of faults.
  *
  * Every test acts as the audit daemon and checks: the operation either
  * succeeds completely or fails with an errno the contract allows; every
@@ -63,7 +64,7 @@ static const char *const attrs[] = {
 	NULL,
 };
 
-#define NATTRS (sizeof(attrs) / sizeof(attrs[0]) - 1)
+#define NATTRS (ARRAY_SIZE(attrs) - 1)
 
 struct faults {
 	char saved[NATTRS][32];
@@ -173,7 +174,7 @@ struct stepper {
 };
 
 struct step {
-	int err;	/* what the operation returned: 0 or an errno */
+	int err;	/* what the operation returned, negated: 0 or an errno */
 	int hit;	/* whether the armed fault was injected */
 };
 
@@ -193,7 +194,7 @@ static void stepper_start(struct stepper *s, int (*op)(void *), void *arg)
 		while (read(sv[1], &n, sizeof(n)) == sizeof(n) && n) {
 			if (n > 0)
 				nth_arm(nth, n);
-			r.err = op(arg);
+			r.err = -op(arg);
 			r.hit = n > 0 && nth_disarm(nth);
 			if (write(sv[1], &r, sizeof(r)) != sizeof(r))
 				_exit(1);
@@ -240,7 +241,8 @@ FIXTURE_SETUP(fault)
 	if (access(FAILSLAB "probability", W_OK))
 		mount("debugfs", DEBUGFS_DIR, "debugfs", 0, NULL);
 	ASSERT_EQ(0, access(FAILSLAB "probability", W_OK))
-		TH_LOG("no failslab in debugfs: needs FAILSLAB, FAIL_PAGE_ALLOC, FAULT_INJECTION_DEBUG_FS");
+		TH_LOG("no failslab in debugfs: needs FAILSLAB, FAIL_PAGE_ALLOC and %s",
+		       "FAULT_INJECTION_DEBUG_FS");
 	ASSERT_EQ(0, access("/proc/self/fail-nth", W_OK));
 	ASSERT_EQ(0, faults_setup(&self->f));
 	ASSERT_EQ(0, auditd_start(&self->d));
@@ -293,8 +295,6 @@ TEST_F_TIMEOUT(fault, registration_write_gives_0_enomem_or_efault_and_logs_or_co
 	chain_of(id, chain, line);
 	snprintf(contid, sizeof(contid), " contid=%s ", chain);
 	for (n = 1; hit; n++) {
-		const char *set[] = { " op=set ", opid, contid, NULL, NULL };
-		const char *destroy[] = { " op=destroy", contid, NULL };
 		char path[64], s[40];
 		struct kid k;
 		int fd;
@@ -321,7 +321,10 @@ TEST_F_TIMEOUT(fault, registration_write_gives_0_enomem_or_efault_and_logs_or_co
 		ASSERT_EQ(0, debugfs_lookup(chain, NULL, NULL));
 		settle(&self->d);
 		lost1 = lost_count();
-		set[3] = err ? " res=0" : " res=1";
+		const char *const set[] = { " op=set ", opid, contid, err ? " res=0" : " res=1",
+					    NULL };
+		const char *const destroy[] = { " op=destroy", contid, NULL };
+
 		/* The attempt is logged once, or its record is counted as lost. */
 		ASSERT_GE(1, count(&self->d, AUDIT_CONTAINER_OP, set));
 		ASSERT_GE(lost1 - lost0, missing(&self->d, AUDIT_CONTAINER_OP, set, 1))
@@ -355,13 +358,13 @@ static int op_fork(void *arg)
 
 	(void)arg;
 	if (c < 0)
-		return errno;
+		return -errno;
 	if (c == 0)
 		_exit(same_as_parent());
 	if (waitpid(c, &st, 0) != c)
-		return ECHILD;
+		return -ECHILD;
 	/* A child without the chain: no errno means that, EXDEV stands for it. */
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : EXDEV;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EXDEV;
 }
 
 TEST_F_TIMEOUT(fault, fork_in_a_container_fails_cleanly_or_inherits, 900)
@@ -416,8 +419,8 @@ TEST_F_TIMEOUT(fault, audited_event_in_a_container_logs_its_records_or_counts, 9
 	snprintf(pid, sizeof(pid), " pid=%d ", s.pid);
 	ASSERT_EQ(0, set_contid(s.pid, id));
 	for (n = 1; r.hit; n++) {
-		const char *sys[] = { " syscall=110 ", pid, NULL };
-		const char *cid[] = { contid, NULL };
+		const char *const sys[] = { " syscall=110 ", pid, NULL };
+		const char *const cid[] = { contid, NULL };
 		int i, events = 0, paired = 0, ids = 0;
 
 		ASSERT_GE(MAX_NTH, n) TH_LOG("an event still allocates after %d faults", n);
@@ -441,7 +444,7 @@ TEST_F_TIMEOUT(fault, audited_event_in_a_container_logs_its_records_or_counts, 9
 		ASSERT_GE(1, events);
 		ASSERT_GE(1, ids);
 		ASSERT_GE(lost1 - lost0, (unsigned int)(1 - paired))
-			TH_LOG("fault %d: %d events, %d with CONTAINER_ID, %d CONTAINER_ID, lost +%u",
+			TH_LOG("fault %d: %d events, %d with their ID, %d CONTAINER_ID, +%u lost",
 			       n, events, paired, ids, lost1 - lost0);
 		faults += r.hit;
 	}
@@ -455,7 +458,7 @@ TEST_F_TIMEOUT(fault, audited_event_in_a_container_logs_its_records_or_counts, 9
 static int op_unshare(void *arg)
 {
 	(void)arg;
-	return unshare(CLONE_NEWUTS) ? errno : 0;
+	return unshare(CLONE_NEWUTS) ? -errno : 0;
 }
 
 TEST_F_TIMEOUT(fault, namespace_change_in_a_container_logs_or_counts, 900)
@@ -474,7 +477,7 @@ TEST_F_TIMEOUT(fault, namespace_change_in_a_container_logs_or_counts, 900)
 	snprintf(opid, sizeof(opid), " opid=%d ", s.pid);
 	ASSERT_EQ(0, set_contid(s.pid, id));
 	for (n = 1; r.hit; n++) {
-		const char *ns[] = { " op=ns ", opid, NULL };
+		const char *const ns[] = { " op=ns ", opid, NULL };
 		int want;
 
 		ASSERT_GE(MAX_NTH, n) TH_LOG("unshare still allocates after %d faults", n);
@@ -507,19 +510,19 @@ static int packet_setup(void)
 	FILE *f;
 
 	if (unshare(CLONE_NEWNET))
-		return errno;
+		return -errno;
 	if (loopback_up())
-		return EIO;
+		return -EIO;
 	f = popen(NFT " -f -", "w");
 	if (!f)
-		return EIO;
+		return -EIO;
 	fprintf(f, "table ip faults {\n"
 		"  chain in {\n"
 		"    type filter hook input priority 0; policy accept;\n"
 		"    udp dport 9 log level audit\n"
 		"  }\n"
 		"}\n");
-	return pclose(f) ? EIO : 0;
+	return pclose(f) ? -EIO : 0;
 }
 
 #define BATCH 20
@@ -534,7 +537,7 @@ static int op_send(void *arg)
 	(void)arg;
 	for (i = 0; i < BATCH; i++)
 		sent += send_packet() == 0;
-	return -sent;
+	return sent;
 }
 
 /* The first command sets the namespace up, every later one sends a batch. */
@@ -549,21 +552,56 @@ static int sender_op(void *arg)
 	return op_send(arg);
 }
 
-/* Lets @budget faults happen at @percent in every context (0: none). */
-static int probability(const char *percent, const char *budget)
+/*
+ * Writes an attribute while faults may be on: the write itself may fail for
+ * want of memory, so it is tried again (each failure uses up the budget).
+ */
+static int put_faulted(const char *path, const char *val)
+{
+	int i, err = 0;
+
+	for (i = 0; i < 1000; i++) {
+		err = put(path, val);
+		if (err != ENOMEM)
+			break;
+	}
+	return err;
+}
+
+/*
+ * Faults in every context (task-filter=N), of atomic allocations only
+ * (ignore-gfp-wait=Y): the packet path allocates atomically in softirq,
+ * while this process's own calls allocate with GFP_KERNEL and are spared.
+ * At most @budget faults of each kind; none until probability() turns
+ * them on.
+ */
+static int packet_faults(const char *budget)
 {
 	int err = 0;
 
+	err |= put(FAILSLAB "probability", "0");
+	err |= put(FAILPAGE "probability", "0");
+	err |= put(FAILSLAB "ignore-gfp-wait", "Y");
+	err |= put(FAILPAGE "ignore-gfp-wait", "Y");
 	err |= put(FAILSLAB "task-filter", "N");
 	err |= put(FAILPAGE "task-filter", "N");
 	err |= put(FAILSLAB "interval", "1");
 	err |= put(FAILPAGE "interval", "1");
-	if (budget) {
-		err |= put(FAILSLAB "times", budget);
-		err |= put(FAILPAGE "times", budget);
-	}
-	err |= put(FAILSLAB "probability", percent);
-	err |= put(FAILPAGE "probability", percent);
+	err |= put(FAILSLAB "times", budget);
+	err |= put(FAILPAGE "times", budget);
+	return err;
+}
+
+/*
+ * Sets the probability of a fault in percent. Turning faults off is a write
+ * made while they are on: it may fail for want of memory, and is retried.
+ */
+static int probability(const char *percent)
+{
+	int err = 0;
+
+	err |= put_faulted(FAILSLAB "probability", percent);
+	err |= put_faulted(FAILPAGE "probability", percent);
 	return err;
 }
 
@@ -579,7 +617,7 @@ TEST_F_TIMEOUT(fault, packets_under_random_faults_log_their_containers_or_count,
 {
 	char chain[CHAIN_MAX], line[CHAIN_MAX], contid[CHAIN_MAX + 16];
 	unsigned long long id = test_id(4);
-	unsigned int lost0, lost1;
+	unsigned int lost0, lost1, phase_lost;
 	int b, sent = 0, logged = 0, injected;
 	struct stepper s;
 	struct step r;
@@ -591,17 +629,18 @@ TEST_F_TIMEOUT(fault, packets_under_random_faults_log_their_containers_or_count,
 	ASSERT_EQ(0, r.err);
 	/* Registered in its new namespace: attributed to it. */
 	ASSERT_EQ(0, set_contid(s.pid, id));
-	ASSERT_EQ(0, probability("0", BUDGET));
+	ASSERT_EQ(0, packet_faults(BUDGET));
+	phase_lost = lost_count();
 	for (b = 0; b < BATCHES; b++) {
-		const char *cid[] = { contid, NULL };
+		const char *const cid[] = { contid, NULL };
 		int i, pkts = 0, paired = 0, ids = 0;
 
 		settle(&self->d);
 		auditd_forget(&self->d);
 		lost0 = lost_count();
-		ASSERT_EQ(0, probability("10", NULL));
+		ASSERT_EQ(0, probability("10"));
 		r = stepper_run(&s, -1);
-		ASSERT_EQ(0, probability("0", NULL));
+		ASSERT_EQ(0, probability("0"));
 		sent -= r.err;
 		settle(&self->d);
 		lost1 = lost_count();
@@ -622,16 +661,23 @@ TEST_F_TIMEOUT(fault, packets_under_random_faults_log_their_containers_or_count,
 		 */
 		ASSERT_GE(BATCH, pkts);
 		ASSERT_GE(lost1 - lost0, (unsigned int)(pkts - paired)) TH_LOG("batch %d", b);
-		ASSERT_GE(lost1 - lost0, (unsigned int)(ids > paired ? ids - paired : 0)) TH_LOG("batch %d", b);
+		ASSERT_GE(lost1 - lost0, (unsigned int)(ids > paired ? ids - paired : 0))
+			TH_LOG("batch %d", b);
 	}
 	injected = 2 * atoi(BUDGET) - remaining(FAILSLAB "times") - remaining(FAILPAGE "times");
 	ASSERT_EQ(0, stepper_stop(&s));
 	ASSERT_EQ(0, debugfs_lookup(chain, NULL, NULL));
 	/* Faults happened, and the path still worked between them. */
+	phase_lost = lost_count() - phase_lost;
+	/*
+	 * Faults happened, some of them on the packets' records (counted
+	 * lost), and the path still worked between them.
+	 */
 	ASSERT_LT(0, injected);
+	ASSERT_LT(0U, phase_lost);
 	ASSERT_LT(0, logged);
-	TH_LOG("%d packets sent, %d logged with their container, %d faults injected", sent,
-	       logged, injected);
+	TH_LOG("%d packets sent, %d logged with their container, %d faults, %u records lost",
+	       sent, logged, injected, phase_lost);
 }
 
 TEST_HARNESS_MAIN
