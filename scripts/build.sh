@@ -14,9 +14,11 @@ kernel() {
 	echo "build: $BUILD/bzImage -> $img" >&2
 }
 
+# selftests [OBJ]: against the object tree OBJ (default: build/obj, the
+# test kernel's); make check-debug passes its own kernel's.
 selftests() {
 	local obj src
-	obj=$(readlink -f "$BUILD/obj")
+	obj=$(readlink -f "${1:-$BUILD/obj}")
 	src=$(readlink -f "$obj/source")
 	[ -d "$src" ] || { echo "build: no kernel tree; run 'make kernel'" >&2; exit 1; }
 	# uapi headers of the patched kernel, for KHDR_INCLUDES

@@ -51,7 +51,9 @@ img=$(bash "$REPO/scripts/kernel.sh" "$REPO/qemu/base.config" "$REPO/qemu/audit_
 	"$REPO/qemu/$KIND.config" | tail -n 1) || fail "$KIND kernel build failed"
 [ -f "$img" ] || fail "no $KIND bzImage"
 ln -sfn "$img" "$BUILD/bzImage-$KIND"
-bash "$REPO/scripts/build.sh" selftests || fail "selftest build failed"
+# The suite against this kernel's own tree (a fresh clone has no build/obj).
+bash "$REPO/scripts/build.sh" selftests "${img%/arch/x86/boot/bzImage}" ||
+	fail "selftest build failed"
 
 t0=$(date +%s)
 # The debug kernels run the suites several times slower than the test
