@@ -104,6 +104,26 @@ static inline int audit_status(int fd, struct audit_status *st)
 	}
 }
 
+/*
+ * The kernel's count of lost records (AUDIT_GET), asked on a socket of its
+ * own: an AUDIT_GET on a daemon socket would throw away the records queued
+ * before its answer. Dies if it cannot be read.
+ */
+static inline unsigned int kernel_lost(void)
+{
+	struct audit_status st = {};
+	int fd, err;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
+	if (fd < 0)
+		die("opening an audit socket", errno);
+	err = audit_status(fd, &st);
+	close(fd);
+	if (err)
+		die("AUDIT_GET", -err);
+	return st.lost;
+}
+
 static inline int audit_set(int fd, __u32 mask, __u32 enabled, __u32 pid, __u32 backlog)
 {
 	struct audit_status s = {

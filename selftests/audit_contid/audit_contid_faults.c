@@ -136,24 +136,6 @@ static bool nth_disarm(int fd)
 	return injected;
 }
 
-/* ---- the kernel's lost counter, on a socket of its own ---- */
-
-/* (The daemon socket may hold records: an AUDIT_GET on it would eat them.) */
-static unsigned int lost_count(void)
-{
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
-	struct audit_status st = {};
-	int err;
-
-	if (fd < 0)
-		die("audit socket", errno);
-	err = audit_status(fd, &st);
-	close(fd);
-	if (err)
-		die("AUDIT_GET", -err);
-	return st.lost;
-}
-
 /* Collects every record the kernel has queued (the listing waits for the reaper). */
 static void settle(struct auditd *d)
 {
@@ -307,7 +289,7 @@ TEST_F_TIMEOUT(fault, registration_write_gives_0_enomem_or_efault_and_logs_or_co
 		ASSERT_LE(0, fd);
 		sprintf(s, "0x%llx\n", id);
 		auditd_forget(&self->d);
-		lost0 = lost_count();
+		lost0 = kernel_lost();
 		nth_arm(nth, n);
 		err = write(fd, s, strlen(s)) == (ssize_t)strlen(s) ? 0 : errno;
 		hit = nth_disarm(nth);
@@ -320,7 +302,7 @@ TEST_F_TIMEOUT(fault, registration_write_gives_0_enomem_or_efault_and_logs_or_co
 		kid_stop(&k);
 		ASSERT_EQ(0, debugfs_lookup(chain, NULL, NULL));
 		settle(&self->d);
-		lost1 = lost_count();
+		lost1 = kernel_lost();
 		const char *const set[] = { " op=set ", opid, contid, err ? " res=0" : " res=1",
 					    NULL };
 		const char *const destroy[] = { " op=destroy", contid, NULL };
@@ -426,10 +408,10 @@ TEST_F_TIMEOUT(fault, audited_event_in_a_container_logs_its_records_or_counts, 9
 		ASSERT_GE(MAX_NTH, n) TH_LOG("an event still allocates after %d faults", n);
 		settle(&self->d);
 		auditd_forget(&self->d);
-		lost0 = lost_count();
+		lost0 = kernel_lost();
 		r = stepper_run(&s, n);
 		settle(&self->d);
-		lost1 = lost_count();
+		lost1 = kernel_lost();
 		records_complete(&self->d);
 		for (i = 0; i < self->d.n; i++) {
 			struct record *rec = &self->d.rec[i];
@@ -483,12 +465,12 @@ TEST_F_TIMEOUT(fault, namespace_change_in_a_container_logs_or_counts, 900)
 		ASSERT_GE(MAX_NTH, n) TH_LOG("unshare still allocates after %d faults", n);
 		settle(&self->d);
 		auditd_forget(&self->d);
-		lost0 = lost_count();
+		lost0 = kernel_lost();
 		r = stepper_run(&s, n);
 		ASSERT_TRUE(r.err == 0 || r.err == ENOMEM) TH_LOG("fault %d: errno %d", n, r.err);
 		ASSERT_TRUE(r.hit || r.err == 0);
 		settle(&self->d);
-		lost1 = lost_count();
+		lost1 = kernel_lost();
 		/* A change made is logged once (or counted lost); one not made, never. */
 		want = r.err ? 0 : 1;
 		ASSERT_GE(want, count(&self->d, AUDIT_CONTAINER_OP, ns)) TH_LOG("fault %d", n);
@@ -630,20 +612,20 @@ TEST_F_TIMEOUT(fault, packets_under_random_faults_log_their_containers_or_count,
 	/* Registered in its new namespace: attributed to it. */
 	ASSERT_EQ(0, set_contid(s.pid, id));
 	ASSERT_EQ(0, packet_faults(BUDGET));
-	phase_lost = lost_count();
+	phase_lost = kernel_lost();
 	for (b = 0; b < BATCHES; b++) {
 		const char *const cid[] = { contid, NULL };
 		int i, pkts = 0, paired = 0, ids = 0;
 
 		settle(&self->d);
 		auditd_forget(&self->d);
-		lost0 = lost_count();
+		lost0 = kernel_lost();
 		ASSERT_EQ(0, probability("10"));
 		r = stepper_run(&s, -1);
 		ASSERT_EQ(0, probability("0"));
 		sent -= r.err;
 		settle(&self->d);
-		lost1 = lost_count();
+		lost1 = kernel_lost();
 		records_complete(&self->d);
 		for (i = 0; i < self->d.n; i++) {
 			struct record *rec = &self->d.rec[i];
@@ -668,7 +650,7 @@ TEST_F_TIMEOUT(fault, packets_under_random_faults_log_their_containers_or_count,
 	ASSERT_EQ(0, stepper_stop(&s));
 	ASSERT_EQ(0, debugfs_lookup(chain, NULL, NULL));
 	/* Faults happened, and the path still worked between them. */
-	phase_lost = lost_count() - phase_lost;
+	phase_lost = kernel_lost() - phase_lost;
 	/*
 	 * Faults happened, some of them on the packets' records (counted
 	 * lost), and the path still worked between them.

@@ -67,22 +67,6 @@ static const char *value_of(const struct record *r, const char *key, char *out)
 	return out;
 }
 
-/* The kernel's count of lost records (AUDIT_GET), asked on a socket of its own. */
-static unsigned int kernel_lost(void)
-{
-	struct audit_status st = {};
-	int fd, err;
-
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
-	if (fd < 0)
-		die("opening an audit socket", errno);
-	err = audit_status(fd, &st);
-	close(fd);
-	if (err)
-		die("AUDIT_GET", -err);
-	return st.lost;
-}
-
 /* Collects until a record of @type with every one of @needles is in; NULL after 30 s. */
 static struct record *collect_until(struct auditd *d, int type, const char *const *needles)
 {
