@@ -25,6 +25,7 @@ CONSOLE=$BUILD/console-$KIND.log
 SECONDS_STORM=${STORM_SECONDS:-60}
 
 . "$REPO/scripts/suites.sh"
+mkdir -p "$BUILD"
 
 fail() { echo "check-$KIND: $*" >&2; summary 1 0 1; exit 1; }
 
