@@ -14,11 +14,19 @@
 #include <linux/sched.h>
 #include <linux/export.h>
 #include <linux/nsproxy.h>
+#include <linux/pid_namespace.h>
+#include <linux/time_namespace.h>
+#include <linux/utsname.h>
+#include <linux/ipc_namespace.h>
+#include <linux/cgroup.h>
+#include <linux/cred.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 
+#include "audit.h"
+#include "../fs/mount.h"
 #include "audit_contid_glue.h"
 
 void audit_contid_tasklist_read_lock(void)
@@ -51,75 +59,94 @@ bool audit_contid_refcount_inc_not_zero(refcount_t *r)
 	return refcount_inc_not_zero(r);
 }
 
-static unsigned int ns_inum(struct task_struct *t,
-			    const struct proc_ns_operations *ops)
+void audit_contid_ns_ids(const struct nsproxy *nsp, const struct cred *cred,
+			 const struct pid_namespace *own_pid,
+			 u64 id[AUDIT_CONTID_NS_TYPES])
 {
-	struct ns_common *ns = ops->get(t);
-	unsigned int inum = ns ? ns->inum : 0;
-
-	if (ns)
-		ops->put(ns);
-	return inum;
+	id[AUDIT_CONTID_NS_MNT] = nsp->mnt_ns->ns.ns_id;
+	id[AUDIT_CONTID_NS_UTS] = nsp->uts_ns->ns.ns_id;
+	id[AUDIT_CONTID_NS_IPC] = nsp->ipc_ns->ns.ns_id;
+	id[AUDIT_CONTID_NS_PID] = own_pid ? own_pid->ns.ns_id : 0;
+	id[AUDIT_CONTID_NS_PID_FOR_CHILDREN] =
+		nsp->pid_ns_for_children ? nsp->pid_ns_for_children->ns.ns_id : 0;
+	id[AUDIT_CONTID_NS_NET] = nsp->net_ns->ns.ns_id;
+	id[AUDIT_CONTID_NS_USER] = cred->user_ns->ns.ns_id;
+	id[AUDIT_CONTID_NS_CGROUP] = nsp->cgroup_ns->ns.ns_id;
+	id[AUDIT_CONTID_NS_TIME] = nsp->time_ns->ns.ns_id;
+	id[AUDIT_CONTID_NS_TIME_FOR_CHILDREN] = nsp->time_ns_for_children->ns.ns_id;
 }
 
-dev_t audit_contid_nsfs_dev(void)
+void audit_contid_task_ns_ids(struct task_struct *t,
+			      u64 id[AUDIT_CONTID_NS_TYPES])
 {
-	static dev_t dev;
-	struct path path;
-
-	if (!READ_ONCE(dev) && !ns_get_path(&path, current, &mntns_operations)) {
-		WRITE_ONCE(dev, path.dentry->d_sb->s_dev);
-		path_put(&path);
-	}
-	return READ_ONCE(dev);
+	memset(id, 0, sizeof(u64) * AUDIT_CONTID_NS_TYPES);
+	rcu_read_lock();
+	task_lock(t);
+	if (t->nsproxy)
+		audit_contid_ns_ids(t->nsproxy, __task_cred(t),
+				    task_active_pid_ns(t), id);
+	task_unlock(t);
+	rcu_read_unlock();
 }
 
-struct audit_contid_ns_ids audit_contid_task_ns(struct task_struct *t)
+struct nsproxy *audit_contid_nsproxy_of(struct task_struct *t)
 {
-	return (struct audit_contid_ns_ids) {
-		.dev = audit_contid_nsfs_dev(),
-		.mnt = ns_inum(t, &mntns_operations),
-		.uts = IS_ENABLED(CONFIG_UTS_NS) ? ns_inum(t, &utsns_operations) : 0,
-		.ipc = IS_ENABLED(CONFIG_IPC_NS) ? ns_inum(t, &ipcns_operations) : 0,
-		.pid = IS_ENABLED(CONFIG_PID_NS) ? ns_inum(t, &pidns_operations) : 0,
-		.net = IS_ENABLED(CONFIG_NET_NS) ? ns_inum(t, &netns_operations) : 0,
-		.user = IS_ENABLED(CONFIG_USER_NS) ? ns_inum(t, &userns_operations) : 0,
-		.cgroup = IS_ENABLED(CONFIG_CGROUPS) ? ns_inum(t, &cgroupns_operations) : 0,
-		.time = IS_ENABLED(CONFIG_TIME_NS) ? ns_inum(t, &timens_operations) : 0,
-	};
+	return t->nsproxy;
 }
 
-void audit_contid_task_ns_inums(struct task_struct *t,
-				unsigned int inum[AUDIT_CONTID_NS_TYPES])
+const struct cred *audit_contid_cred_of(struct task_struct *t)
 {
-	static const struct proc_ns_operations *const ops[AUDIT_CONTID_NS_TYPES] = {
-		[AUDIT_CONTID_NS_MNT] = &mntns_operations,
-#ifdef CONFIG_UTS_NS
-		[AUDIT_CONTID_NS_UTS] = &utsns_operations,
-#endif
-#ifdef CONFIG_IPC_NS
-		[AUDIT_CONTID_NS_IPC] = &ipcns_operations,
-#endif
-#ifdef CONFIG_PID_NS
-		[AUDIT_CONTID_NS_PID_FOR_CHILDREN] = &pidns_for_children_operations,
-#endif
-#ifdef CONFIG_NET_NS
-		[AUDIT_CONTID_NS_NET] = &netns_operations,
-#endif
-#ifdef CONFIG_USER_NS
-		[AUDIT_CONTID_NS_USER] = &userns_operations,
-#endif
-#ifdef CONFIG_CGROUPS
-		[AUDIT_CONTID_NS_CGROUP] = &cgroupns_operations,
-#endif
-#ifdef CONFIG_TIME_NS
-		[AUDIT_CONTID_NS_TIME_FOR_CHILDREN] = &timens_for_children_operations,
-#endif
-	};
-	int i;
+	/* Only current, or a child not yet running, changes its creds. */
+	return rcu_dereference_protected(t->cred, 1);
+}
 
-	for (i = 0; i < AUDIT_CONTID_NS_TYPES; i++)
-		inum[i] = ops[i] ? ns_inum(t, ops[i]) : 0;
+struct pid_namespace *audit_contid_own_pid_ns_of(struct task_struct *t)
+{
+	return task_active_pid_ns(t);
+}
+
+void audit_contid_get_ns(struct nsproxy *nsp, const struct cred *cred)
+{
+	get_nsproxy(nsp);
+	get_cred(cred);
+}
+
+void audit_contid_put_ns(struct nsproxy *nsp, const struct cred *cred)
+{
+	put_nsproxy(nsp);
+	put_cred(cred);
+}
+
+unsigned int audit_contid_ns_diff(const struct nsproxy *a, const struct cred *ca,
+				  const struct nsproxy *b, const struct cred *cb)
+{
+	return (a->mnt_ns != b->mnt_ns) << AUDIT_CONTID_NS_MNT |
+	       (a->uts_ns != b->uts_ns) << AUDIT_CONTID_NS_UTS |
+	       (a->ipc_ns != b->ipc_ns) << AUDIT_CONTID_NS_IPC |
+	       (a->pid_ns_for_children != b->pid_ns_for_children)
+			<< AUDIT_CONTID_NS_PID_FOR_CHILDREN |
+	       (a->net_ns != b->net_ns) << AUDIT_CONTID_NS_NET |
+	       (ca->user_ns != cb->user_ns) << AUDIT_CONTID_NS_USER |
+	       (a->cgroup_ns != b->cgroup_ns) << AUDIT_CONTID_NS_CGROUP |
+	       (a->time_ns != b->time_ns) << AUDIT_CONTID_NS_TIME |
+	       (a->time_ns_for_children != b->time_ns_for_children)
+			<< AUDIT_CONTID_NS_TIME_FOR_CHILDREN;
+}
+
+struct audit_contid_ns_change *audit_contid_ns_slot(void)
+{
+	struct audit_context *ctx = audit_context();
+
+	if (!ctx || ctx->dummy || ctx->context != AUDIT_CTX_SYSCALL)
+		return NULL;
+	return &ctx->contid_ns;
+}
+
+bool audit_contid_in_syscall(void)
+{
+	struct audit_context *ctx = audit_context();
+
+	return ctx && ctx->context == AUDIT_CTX_SYSCALL;
 }
 
 static unsigned int audit_contid_net_id __read_mostly;
@@ -161,9 +188,9 @@ void audit_contid_put_net(struct net *net)
 	put_net(net);
 }
 
-unsigned int audit_contid_net_inum(const struct net *net)
+u64 audit_contid_net_ns_id(const struct net *net)
 {
-	return net->ns.inum;
+	return net->ns.ns_id;
 }
 
 /* Called by the netfilter modules (nft_log, xt_AUDIT); defined in Rust. */

@@ -32,38 +32,65 @@ void audit_contid_walk_threads(audit_contid_thread_fn fn, void *arg);
 /* refcount_inc_not_zero(), which bindgen cannot see. */
 bool audit_contid_refcount_inc_not_zero(refcount_t *r);
 
-/* A task's namespaces as CONTAINER_OP reports them: nsfs inode numbers. */
-struct audit_contid_ns_ids {
-	dev_t dev;		/* the nsfs device the inodes live on */
-	unsigned int mnt;
-	unsigned int uts;	/* 0 where a type is not configured */
-	unsigned int ipc;
-	unsigned int pid;
-	unsigned int net;
-	unsigned int user;
-	unsigned int cgroup;
-	unsigned int time;
-};
-
-/* The namespaces of @t; 0 for each that @t no longer has. */
-struct audit_contid_ns_ids audit_contid_task_ns(struct task_struct *t);
-
-/* The device of nsfs, where namespace inodes live. */
-dev_t audit_contid_nsfs_dev(void);
+struct cred;
+struct nsproxy;
+struct pid_namespace;
 
 /*
- * The namespaces of @t by type (enum audit_contid_ns_type), as op=ns
- * compares them; 0 for each that @t no longer has.
+ * The IDs (ns_common.ns_id, as NS_GET_ID reports them), by type (enum
+ * audit_contid_ns_type), of the namespaces of @nsp and @cred, whose own pid
+ * namespace is @own_pid; all of them live for the call. 0 for a type that
+ * is not configured.
  */
-void audit_contid_task_ns_inums(struct task_struct *t,
-				unsigned int inum[AUDIT_CONTID_NS_TYPES]);
+void audit_contid_ns_ids(const struct nsproxy *nsp, const struct cred *cred,
+			 const struct pid_namespace *own_pid,
+			 u64 id[AUDIT_CONTID_NS_TYPES]);
+
+/* As audit_contid_ns_ids(), for a task (task_lock() and RCU inside). */
+void audit_contid_task_ns_ids(struct task_struct *t,
+			      u64 id[AUDIT_CONTID_NS_TYPES]);
+
+/*
+ * @t's nsproxy and creds, with no reference: for current, or for a task
+ * current created and has not woken up.
+ */
+struct nsproxy *audit_contid_nsproxy_of(struct task_struct *t);
+const struct cred *audit_contid_cred_of(struct task_struct *t);
+
+/* @t's own pid namespace (current's, or a new child's: see above). */
+struct pid_namespace *audit_contid_own_pid_ns_of(struct task_struct *t);
+
+/* get_nsproxy(), get_cred(), put_nsproxy() and put_cred(). */
+void audit_contid_get_ns(struct nsproxy *nsp, const struct cred *cred);
+void audit_contid_put_ns(struct nsproxy *nsp, const struct cred *cred);
+
+/*
+ * The namespace types (bits of enum audit_contid_ns_type) that differ
+ * between two sets of namespaces, a task's own pid namespace aside.
+ */
+unsigned int audit_contid_ns_diff(const struct nsproxy *a, const struct cred *ca,
+				  const struct nsproxy *b, const struct cred *cb);
+
+struct audit_contid_ns_change;
+
+/*
+ * Where current's syscall keeps a namespace change for its event: NULL when
+ * current has no audit context, is not in a syscall, or its context is a
+ * dummy (no audit rules: the event cannot be recorded).
+ */
+struct audit_contid_ns_change *audit_contid_ns_slot(void);
+
+/* Whether current is in a syscall with an audit context. */
+bool audit_contid_in_syscall(void);
 
 /*
  * Each network namespace's storage (net_generic()): the first link of the
- * list of containers whose tasks have used it, or NULL. Rust owns the list.
+ * sorted list of containers whose tasks have used it, or NULL, and the
+ * list's length. Rust owns both.
  */
 struct audit_contid_net {
 	void *containers;
+	unsigned int count;
 };
 
 /* Registers the per-network-namespace storage; module init. */
@@ -81,8 +108,8 @@ struct net *audit_contid_task_net(struct task_struct *t);
 /* put_net(), which bindgen cannot see. */
 void audit_contid_put_net(struct net *net);
 
-/* The nsfs inode number of @net. */
-unsigned int audit_contid_net_inum(const struct net *net);
+/* The namespace ID of @net (ns_common.ns_id). */
+u64 audit_contid_net_ns_id(const struct net *net);
 
 /* Implemented in Rust: forgets a network namespace being freed. */
 void audit_contid_net_exit(struct net *net);

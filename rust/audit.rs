@@ -3,25 +3,25 @@
 //! Audit records: `CONTAINER_OP` (1341) for registrations and container ends,
 //! `CONTAINER_ID` (1340) naming the container of an event's subject or target.
 //!
-//! Formats follow the audit subsystem's conventions: `key=value`, the chain as
-//! read from procfs, `unset` for none, the writer's task info, `res=` last.
+//! Every record follows the grammar of the admin guide: `key=value` with
+//! single spaces, the chain as read from procfs, `unset` the one placeholder
+//! for no value, `old-<name>=` before `<name>=` for a change, namespace IDs,
+//! the subject only in a record that stands alone, `res=` last.
 //!
 //! A `CONTAINER_ID` record is an auxiliary record in the buffer of the record
-//! it describes (`audit_log_aux()`): same timestamp and serial, so audit
-//! userspace reads it inside that event. It follows a `SYSCALL` or `OBJ_PID`
+//! it describes (`audit_buffer_aux_new()`): same timestamp, serial and
+//! rate-limit decision, so audit userspace reads it inside that event. It follows a `SYSCALL` or `OBJ_PID`
 //! record and precedes a user message, which userspace takes as the end of
 //! its event.
 
 use core::{
-    ffi::CStr,
-    fmt::{self, Write},
     marker::PhantomData,
     ptr::{self, NonNull},
 };
 
 use kernel::{
     bindings,
-    ffi::{c_char, c_int},
+    ffi::c_char,
     prelude::*,
     sync::{
         aref::ARef,
@@ -32,9 +32,8 @@ use kernel::{
 };
 
 use crate::{
-    container::Container,
     id::{Chain, ChainText, ContainerId, MAX_CHAIN_TEXT, UUID_LEN},
-    namespaces::{self, Inums},
+    namespaces::{self, Ids},
     netns,
     rules::Op,
     session::{Session, SessionView},
@@ -46,8 +45,8 @@ const CONTAINER_OP: i32 = bindings::AUDIT_CONTAINER_OP as i32;
 /// `AUDIT_CONTAINER_ID`, from the uapi header.
 const CONTAINER_ID: i32 = bindings::AUDIT_CONTAINER_ID as i32;
 
-/// A text buffer on the stack, filled with `write!`.
-struct Text<const N: usize> {
+/// A text buffer on the stack.
+pub(crate) struct Text<const N: usize> {
     buf: [u8; N],
     len: usize,
 }
@@ -64,14 +63,8 @@ impl<const N: usize> Text<N> {
         &self.buf[..self.len]
     }
 
-    /// The text up to its first NUL: all of it, for text that [`Text::push`]
-    /// wrote (it leaves the zeroed last byte alone) and that holds no NUL.
-    fn as_c_str(&self) -> &CStr {
-        CStr::from_bytes_until_nul(&self.buf).unwrap_or(c"")
-    }
-
-    /// Appends `bytes` as they are; what does not fit is cut, so that the
-    /// text always ends in a NUL (see [`Text::as_c_str`]).
+    /// Appends `bytes` as they are; what does not fit is cut (the last byte
+    /// stays a NUL).
     fn push(&mut self, bytes: &[u8]) {
         let n = bytes.len().min(N - 1 - self.len);
         self.buf[self.len..self.len + n].copy_from_slice(&bytes[..n]);
@@ -96,37 +89,12 @@ impl<const N: usize> Text<N> {
     }
 }
 
-impl<const N: usize> Write for Text<N> {
-    /// Appends `s` whole, or fails; the last byte stays a NUL, as for
-    /// [`Text::push`].
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let end = self.len + s.len();
-        if end >= N {
-            return Err(fmt::Error);
-        }
-        self.buf
-            .get_mut(self.len..end)
-            .ok_or(fmt::Error)?
-            .copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
-}
-
 /// What to write into an audit buffer.
 enum Part<'a> {
     /// Text, as it is.
     Text(&'a [u8]),
-    /// The calling task's identity (`pid=`, `auid=`, ..., `exe=`).
+    /// The calling task's identity (`ppid=`, `pid=`, ..., `exe=`).
     TaskInfo,
-    /// An auxiliary record of the buffer's event with this type and text,
-    /// after the buffer's record or (`first`) before it. Last, just before
-    /// the record is ended.
-    Aux {
-        ty: i32,
-        first: bool,
-        text: &'a CStr,
-    },
 }
 
 /// An audit record being built, by us or by the C code that lends it.
@@ -144,59 +112,36 @@ impl Buffer<'_> {
     fn write(&self, part: Part<'_>) {
         let ab = self.ab.as_ptr();
         // SAFETY: The buffer is live (type invariant) and used by one task at
-        // a time, as audit buffers are. "%.*s" reads `len` bytes of `text`,
-        // with arguments of the types it converts; the task info describes
-        // current, which is running; the aux text is NUL-terminated. A failed
-        // aux allocation is not ours to report: audit counts lost records.
+        // a time, as audit buffers are. `audit_log_n_raw()` copies `len`
+        // bytes of `text`, which we formatted from trusted fields; the task
+        // info describes current, which is running.
         unsafe {
             match part {
-                Part::Text(text) => bindings::audit_log_format(
-                    ab,
-                    c"%.*s".as_char_ptr(),
-                    c_int::try_from(text.len()).unwrap_or(0),
-                    text.as_ptr().cast::<c_char>(),
-                ),
-                Part::TaskInfo => bindings::audit_log_task_info(ab),
-                Part::Aux { ty, first, text } => {
-                    let _ = bindings::audit_log_aux(ab, ty, first, text.as_char_ptr());
+                Part::Text(text) => {
+                    bindings::audit_log_n_raw(ab, text.as_ptr().cast::<c_char>(), text.len())
                 }
+                Part::TaskInfo => bindings::audit_log_task_info(ab),
             }
         }
     }
 }
 
 impl Buffer<'_> {
-    /// Adds an auxiliary record of type `ty` after the buffer's record, with
-    /// `len` bytes of text that `fill` writes in place (they start zeroed).
-    /// Nothing if the record cannot be had (audit counts it as lost).
-    fn aux_with(&self, ty: i32, len: usize, fill: impl FnOnce(&mut [u8])) {
-        // SAFETY: The buffer is live (type invariant). The record's text is
-        // `len` writable bytes of an skb that the buffer owns until it is
-        // ended, which is after our borrow of it; they are zeroed before a
-        // slice of them is made, and nothing else touches them meanwhile.
-        let text = unsafe {
-            let p = bindings::audit_log_aux_reserve(self.ab.as_ptr(), ty, false, len);
-            let Some(p) = NonNull::new(p.cast::<u8>()) else {
-                return;
-            };
-            ptr::write_bytes(p.as_ptr(), 0, len);
-            core::slice::from_raw_parts_mut(p.as_ptr(), len)
-        };
-        fill(text);
-    }
-}
-
-/// Writes into a byte slice, cutting what does not fit.
-struct Cursor<'a> {
-    out: &'a mut [u8],
-    at: usize,
-}
-
-impl Cursor<'_> {
-    fn push(&mut self, bytes: &[u8]) {
-        let n = bytes.len().min(self.out.len() - self.at);
-        self.out[self.at..self.at + n].copy_from_slice(&bytes[..n]);
-        self.at += n;
+    /// Adds an auxiliary record of type `ty` to the buffer's event, after
+    /// its record or (`first`) before it, whose text `fill` writes through
+    /// the buffer it is given. Nothing if the record cannot be had (audit
+    /// counts it as lost). The aux record and its event are queued or lost
+    /// together (one rate-limit decision in `audit_log_end()`).
+    fn aux(&self, ty: i32, first: bool, fill: impl FnOnce(&Self)) {
+        let ab = self.ab.as_ptr();
+        // SAFETY: The buffer is live (type invariant) and ours for the call;
+        // on success its writes go to the new aux record until `aux_end`.
+        if unsafe { bindings::audit_buffer_aux_new(ab, ty, first) } != 0 {
+            return;
+        }
+        fill(self);
+        // SAFETY: As above; back to the main record.
+        unsafe { bindings::audit_buffer_aux_end(ab) };
     }
 }
 
@@ -223,8 +168,9 @@ impl Record {
     /// Starts a record in the event of current's syscall (`in_syscall`) or
     /// in an event of its own. With `always`, even when no rule asks for it,
     /// but only while audit is enabled (as the kernel logs a `loginuid`
-    /// change).
-    fn start(in_syscall: bool, ty: i32, always: bool) -> Option<Self> {
+    /// change). With `wait`, it may wait for room in the audit backlog;
+    /// without, a record that finds no room is counted lost.
+    fn start(in_syscall: bool, ty: i32, always: bool, wait: bool) -> Option<Self> {
         let current = kernel::current!();
         // SAFETY: `audit_enabled` is a valid, aligned global word that, like
         // every reader in kernel/audit.c, we read once and tolerate changing.
@@ -239,7 +185,12 @@ impl Record {
             } else {
                 ptr::null_mut()
             };
-            bindings::audit_log_start(ctx, bindings::GFP_KERNEL, ty)
+            let gfp = if wait {
+                bindings::GFP_KERNEL
+            } else {
+                bindings::GFP_NOWAIT | bindings::__GFP_NOWARN
+            };
+            bindings::audit_log_start(ctx, gfp, ty)
         };
         // INVARIANT: Just started; only `drop` ends it.
         NonNull::new(ab).map(|ab| {
@@ -272,10 +223,7 @@ fn container_id_text(opid: Option<i32>, s: SessionView<'_>) -> ContainerIdText {
     let mut t = ContainerIdText::new();
     if let Some(pid) = opid {
         t.push(b"opid=");
-        if pid < 0 {
-            t.push(b"-");
-        }
-        t.push_decimal(u64::from(pid.unsigned_abs()));
+        push_pid(&mut t, pid);
         t.push(b" ");
     }
     t.push(b"contid=");
@@ -289,10 +237,8 @@ fn container_id_text(opid: Option<i32>, s: SessionView<'_>) -> ContainerIdText {
 /// `ab`, after it or (`first`) before it. May sleep (it allocates with the
 /// buffer's flags): never under RCU.
 fn log_container_id(ab: &Buffer<'_>, first: bool, t: &ContainerIdText) {
-    ab.write(Part::Aux {
-        ty: CONTAINER_ID,
-        first,
-        text: t.as_c_str(),
+    ab.aux(CONTAINER_ID, first, |aux| {
+        aux.write(Part::Text(t.as_bytes()))
     });
 }
 
@@ -397,13 +343,27 @@ pub unsafe extern "C" fn audit_contid_log_target(
 }
 
 /// Longest text of a packet's `CONTAINER_ID` record: chains that do not fit
-/// are counted in `contid-omitted=` (an audit record holds at most 8970
-/// bytes, and a packet's event has other records).
+/// are counted in `contid-omitted=`. An audit record holds at most
+/// [`AUDITD_MAX_RECORD`] bytes and a packet's event has other records.
 const NET_TEXT_MAX: usize = 4096;
 
+/// auditd's limit on one record (`MAX_AUDIT_MESSAGE_LENGTH` in libaudit.h):
+/// what it cannot read whole it cuts.
+const AUDITD_MAX_RECORD: usize = 8970;
+
+/// The record prefix `audit(<seconds>.<ms>:<serial>): ` at its longest.
+const STAMP_MAX: usize = "audit(18446744073709551615.999:4294967295): ".len();
+
+// Every record we write fits auditd's limit with its prefix: the packet
+// record, and `op=set` (two chains, the namespaces and the subject, whose
+// `exe=` and `comm=` `audit_log_task_info()` bounds by PATH_MAX).
+const _: () = assert!(STAMP_MAX + NET_TEXT_MAX + 48 <= AUDITD_MAX_RECORD);
+const _: () = assert!(STAMP_MAX + 2 * MAX_CHAIN_TEXT + 512 + 4096 + 512 <= AUDITD_MAX_RECORD);
+
 /// Adds the `CONTAINER_ID` record of a packet's network namespace after its
-/// `NETFILTER_PKT` record: `contid=<chain>[,<chain>...]`, every live
-/// container attributed to the namespace, sorted; none if there is none.
+/// `NETFILTER_PKT` record: `contid=<chain>[,<chain>...][ contid-omitted=<n>]`,
+/// the first [`netns::MAX_LISTED`] live containers attributed to the
+/// namespace, newest attribution first; none if there is none.
 ///
 /// # Safety
 ///
@@ -418,70 +378,80 @@ pub unsafe extern "C" fn audit_contid_log_net(
     let Some(ab) = lent(ab) else {
         return;
     };
-    // SAFETY: Per the function's contract, live for the call.
+    // SAFETY: The caller guarantees `net` is live for the call.
     let net = unsafe { netns::Net::from_raw(net) };
-    let mut found = [const { None::<ARef<Container>> }; netns::MAX_LISTED];
-    let (n, more) = netns::present(net, &mut found);
-    let found = &mut found[..n];
-    found.sort_unstable_by_key(|c| c.as_deref().map(Container::chain));
-    // The chains that fit, in order.
-    let mut len = "contid=".len();
-    let mut listed = 0;
-    for c in found.iter().flatten() {
-        let add = Container::chain(c).text_len() + usize::from(listed > 0);
-        if len + add > NET_TEXT_MAX {
-            break;
-        }
-        len += add;
-        listed += 1;
-    }
-    if listed == 0 {
+    let rcu = rcu::read_lock();
+    // Whether there is anyone to name, before the record is made.
+    let mut any = false;
+    let _ = netns::each_listed(net, &rcu, |_| {
+        any = true;
+        false
+    });
+    if !any {
         return;
     }
-    let mut tail = Text::<48>::new();
-    let omitted = more + (n - listed);
-    if omitted > 0 {
-        tail.push(b" contid-omitted=");
-        tail.push_decimal(omitted as u64);
-    }
-    ab.aux_with(CONTAINER_ID, len + tail.len, |out| {
-        let mut out = Cursor { out, at: 0 };
-        out.push(b"contid=");
-        for (i, c) in found.iter().flatten().take(listed).enumerate() {
-            if i > 0 {
-                out.push(b",");
+    ab.aux(CONTAINER_ID, false, |aux| {
+        aux.write(Part::Text(b"contid="));
+        let mut len = "contid=".len();
+        let mut named = 0usize;
+        let (passed, total) = netns::each_listed(net, &rcu, |c| {
+            let text = ChainText::from_innermost(c.ids());
+            let text = text.as_str().as_bytes();
+            // The separator goes where the text does: one copy each.
+            let sep: &[u8] = if named > 0 { b"," } else { b"" };
+            if len + sep.len() + text.len() > NET_TEXT_MAX {
+                return false;
             }
-            out.push(
-                ChainText::new(Container::chain(c).as_slice())
-                    .as_str()
-                    .as_bytes(),
-            );
+            aux.write(Part::Text(sep));
+            aux.write(Part::Text(text));
+            len += sep.len() + text.len();
+            named += 1;
+            true
+        });
+        let omitted = total.saturating_sub(passed);
+        if omitted > 0 {
+            let mut t = Text::<32>::new();
+            t.push(b" contid-omitted=");
+            t.push_decimal(omitted as u64);
+            aux.write(Part::Text(t.as_bytes()));
         }
-        out.push(tail.as_bytes());
     });
+    drop(rcu);
 }
 
-/// Logs a change of `t`'s namespaces from `old` to `new`, in current's
-/// syscall event: `op=ns`, `t`'s container and session, and the old and
-/// new nsfs inode of each namespace that changed (audit enabled only; any
-/// rule or none).
-pub(crate) fn log_ns_change(t: &Task, s: &Session, old: &Inums, new: &Inums) {
-    let Some(ab) = Record::start(true, CONTAINER_OP, true) else {
-        return;
-    };
-    ab.append(b"op=ns ");
-    ab.append(container_id_text(Some(t.tgid()), SessionView::new(s)).as_bytes());
-    // SAFETY: FFI call in process context.
-    let dev = unsafe { bindings::audit_contid_nsfs_dev() };
-    let mut text = Text::<640>::new();
-    let _ = write!(text, " nsdev={}:{}", dev >> 20, dev & 0xfffff);
+/// The body of an `op=ns` record.
+pub(crate) type NsChangeText = Text<{ MAX_CHAIN_TEXT + 64 + namespaces::TYPES * 64 + 16 }>;
+
+/// Formats the namespace change of task `pid` in session `s` from `old` to
+/// `new`: `op=ns opid= contid= contsession=`, then `old-<ns>= <ns>=` for
+/// each namespace that changed, and `res=1`. Cheap and non-sleeping: it may
+/// run under RCU.
+pub(crate) fn ns_change_text(pid: i32, s: SessionView<'_>, old: &Ids, new: &Ids) -> NsChangeText {
+    let mut text = NsChangeText::new();
+    text.push(b"op=ns ");
+    text.push(container_id_text(Some(pid), s).as_bytes());
     for ((name, old), new) in namespaces::NAMES.iter().zip(old).zip(new) {
         if old != new {
-            let _ = write!(text, " old-{name}={old} new-{name}={new}");
+            text.push(b" old-");
+            text.push(name.as_bytes());
+            text.push(b"=");
+            text.push_decimal(*old);
+            text.push(b" ");
+            text.push(name.as_bytes());
+            text.push(b"=");
+            text.push_decimal(*new);
         }
     }
     text.push(b" res=1");
-    ab.append(text.as_bytes());
+    text
+}
+
+/// Logs an `op=ns` record with body `text` in current's syscall event,
+/// which is being recorded (`audit_log_exit()`).
+pub(crate) fn log_ns_change(text: &NsChangeText) {
+    if let Some(ab) = Record::start(true, CONTAINER_OP, false, true) {
+        ab.append(text.as_bytes());
+    }
 }
 
 /// What a registration attempt asked for and what it did, for `CONTAINER_OP`.
@@ -497,15 +467,19 @@ pub(crate) struct Attempt<'a> {
     pub(crate) old_chain: &'a Chain,
     /// `None` for a failed attempt.
     pub(crate) op: Option<Op>,
-    pub(crate) session: u32,
+    /// The new session, `None` for a failed attempt.
+    pub(crate) session: Option<u32>,
 }
 
-/// Logs a registration attempt (audit enabled only; any rule or none).
+/// Logs a registration attempt (audit enabled only; any rule or none), in
+/// the writer's syscall event: `op= opid= contid= old-contid= contsession=`,
+/// the target's own namespaces, the writer's identity only if the record
+/// stands alone (no syscall record carries it), and `res=`.
 ///
-/// Written in three parts, each formatted into a small buffer, so that the
-/// stack holds at most one chain's text at a time.
+/// Written in parts, each formatted into a small buffer, so that the stack
+/// holds at most one chain's text at a time.
 pub(crate) fn log_registration(a: &Attempt<'_>) {
-    let Some(ab) = Record::start(true, CONTAINER_OP, true) else {
+    let Some(ab) = Record::start(true, CONTAINER_OP, true, true) else {
         return;
     };
     let op = match a.op {
@@ -515,57 +489,81 @@ pub(crate) fn log_registration(a: &Attempt<'_>) {
     };
     {
         let mut t = Text::<{ MAX_CHAIN_TEXT + 96 }>::new();
-        let _ = write!(t, "op={} opid={} contid=", op.name(), a.target.tgid());
-        let _ = match a.id {
-            None => write!(t, "?"),
+        t.push(b"op=");
+        t.push(op.name().as_bytes());
+        t.push(b" opid=");
+        push_pid(&mut t, a.target.tgid());
+        t.push(b" contid=");
+        match a.id {
+            None => t.push(b"unset"),
             Some(id) => {
                 if a.writer_chain_known && !a.writer_chain.as_slice().is_empty() {
-                    let _ = write!(t, "{}/", ChainText::new(a.writer_chain.as_slice()).as_str());
+                    t.push(
+                        ChainText::new(a.writer_chain.as_slice())
+                            .as_str()
+                            .as_bytes(),
+                    );
+                    t.push(b"/");
                 }
                 let mut uuid = [0u8; UUID_LEN];
                 id.format_uuid(&mut uuid);
-                write!(t, "{}", core::str::from_utf8(&uuid).unwrap_or("?"))
+                t.push(&uuid);
             }
-        };
+        }
         ab.append(t.as_bytes());
     }
     {
         let mut t = Text::<{ MAX_CHAIN_TEXT + 64 }>::new();
-        let old = ChainText::new(a.old_chain.as_slice());
-        let _ = write!(t, " old-contid={} contsession={}", old.as_str(), a.session);
+        t.push(b" old-contid=");
+        t.push(ChainText::new(a.old_chain.as_slice()).as_str().as_bytes());
+        t.push(b" contsession=");
+        match a.session {
+            Some(n) => t.push_decimal(u64::from(n)),
+            None => t.push(b"unset"),
+        }
         ab.append(t.as_bytes());
     }
-    let ns = task::namespaces(a.target);
-    let mut t = Text::<256>::new();
-    let _ = write!(
-        t,
-        " nsdev={}:{} mntns={} utsns={} ipcns={} pidns={} netns={} userns={} cgroupns={} \
-         timens={} ",
-        ns.dev >> 20,
-        ns.dev & 0xfffff,
-        ns.mnt,
-        ns.uts,
-        ns.ipc,
-        ns.pid,
-        ns.net,
-        ns.user,
-        ns.cgroup,
-        ns.time,
-    );
+    let ids = namespaces::ids(a.target);
+    let mut t = Text::<{ namespaces::TYPES * 32 }>::new();
+    for (ty, (name, id)) in namespaces::NAMES.iter().zip(ids).enumerate() {
+        if namespaces::is_own(ty) {
+            t.push(b" ");
+            t.push(name.as_bytes());
+            t.push(b"=");
+            t.push_decimal(id);
+        }
+    }
     ab.append(t.as_bytes());
-    ab.0.write(Part::TaskInfo);
+    if !in_syscall() {
+        // It starts with its own space.
+        ab.0.write(Part::TaskInfo);
+    }
     ab.append(if a.op.is_some() { b" res=1" } else { b" res=0" });
 }
 
-/// Logs the end of a container.
+/// Appends a pid in decimal (a negative one, which a pid never is, too).
+fn push_pid<const N: usize>(t: &mut Text<N>, pid: i32) {
+    if pid < 0 {
+        t.push(b"-");
+    }
+    t.push_decimal(u64::from(pid.unsigned_abs()));
+}
+
+/// Whether current is in a syscall with an audit context: then its
+/// `SYSCALL` record comes with ours and carries the subject.
+fn in_syscall() -> bool {
+    // SAFETY: FFI call; it reads current's own audit context.
+    unsafe { bindings::audit_contid_in_syscall() }
+}
+
+/// Logs the end of a container, as an event of its own. Never waits for
+/// room in the audit backlog: a record that finds none is counted lost.
 pub(crate) fn log_destroy(chain: &Chain) {
     let mut t = Text::<{ MAX_CHAIN_TEXT + 64 }>::new();
-    let _ = write!(
-        t,
-        "op=destroy contid={} res=1",
-        ChainText::new(chain.as_slice()).as_str()
-    );
-    if let Some(ab) = Record::start(false, CONTAINER_OP, true) {
+    t.push(b"op=destroy contid=");
+    t.push(ChainText::new(chain.as_slice()).as_str().as_bytes());
+    t.push(b" res=1");
+    if let Some(ab) = Record::start(false, CONTAINER_OP, true, false) {
         ab.append(t.as_bytes());
     }
 }

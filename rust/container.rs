@@ -22,9 +22,8 @@ use kernel::{
     sync::{
         aref::{ARef, AlwaysRefCounted},
         atomic::{Acquire, Atomic, Relaxed, Release},
-        Refcount, SetOnce,
+        rcu, Refcount, SetOnce,
     },
-    time::{delay::fsleep, Delta},
     types::Opaque,
 };
 
@@ -45,10 +44,14 @@ use crate::{
 /// - `refs` counts the sessions and child containers referring to it, and
 ///   transient `ARef`s. At zero it is on [`DEAD`] or being reaped.
 /// - A `&Container` outside this module, the registry's and
-///   [`netns`]'s always has a non-zero count: the registry and the network
-///   namespace lists hand out counted references only (`Registry::find` and
-///   `netns::present` use [`Container::get`]), and dead containers travel
-///   as raw pointers (to the reaper, which hands one to `netns::forget`).
+///   [`netns`]'s always has a non-zero count, but for one: the packet path
+///   borrows the containers of a network namespace's list under RCU
+///   (`netns::each_listed`) and reads only their chains, which stay in
+///   memory for the read-side section (a container is freed a grace period
+///   after it is unlinked, its parent after it). The registry hands out
+///   counted references only (`Registry::find` uses [`Container::get`]),
+///   and dead containers travel as raw pointers (to the reaper, which hands
+///   one to `netns::forget`).
 /// - From creation until the reaper unlinks it, `node` links it into the
 ///   registry's tree (only touched with the registry mutex held); it is
 ///   freed an RCU grace period after that.
@@ -217,6 +220,11 @@ unsafe impl AlwaysRefCounted for Container {
     /// queues the work item. Takes no lock and never sleeps: callers include
     /// `release_task()`.
     unsafe fn dec_ref(obj: NonNull<Self>) {
+        // The read-side section spans the count's fall to zero and the push:
+        // a registration that finds the container dying waits one grace
+        // period (`flush_reaper`), after which it is on `DEAD` and its
+        // reaper queued.
+        let _rcu = rcu::read_lock();
         // SAFETY: The caller gives up a reference, so `obj` is valid until the
         // count reaches zero. After that it is ours alone (look-ups use `get`,
         // which refuses it) and stays in memory until the reaper frees it,
@@ -251,17 +259,18 @@ unsafe impl Sync for Container {}
 /// pointers: once pushed, the reaper may free a container at any time.
 static DEAD: Atomic<*mut Container> = Atomic::new(ptr::null_mut());
 
-/// Waits until every container that died so far has been reaped (logged and
-/// unlinked). Process context, never from the reaper itself.
+/// Waits until every container that died so far has been reaped (logged,
+/// or counted lost, and unlinked). Process context, never from the reaper
+/// itself.
 ///
-/// A container's count reaches zero a moment before it is pushed: a caller
-/// that still finds it dying afterwards waits a little and looks again
-/// (`retry`), so that a preempted pusher gets to run.
-pub(crate) fn flush_reaper(retry: bool) {
-    if retry {
-        fsleep(Delta::from_millis(1));
-    }
-    // SAFETY: FFI call; we are in process context and not the work item.
+/// A container's count reaches zero a moment before it is pushed, inside
+/// one RCU read-side section (`dec_ref`): one grace period lets every such
+/// pusher finish, and the reaper it queued is then waited for. The reaper
+/// itself never waits for the audit backlog, so this is bounded.
+pub(crate) fn flush_reaper() {
+    kernel::sync::rcu::synchronize_rcu();
+    // SAFETY: Waits for our work item; we are in process context and not
+    // the work item itself, as `flush_work()` requires.
     unsafe { bindings::audit_contid_flush_reap() };
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! `/sys/kernel/debug/audit_containerid/containers`: one line per live
-//! container: `<chain> <tasks> <children> <netns>`, the last the nsfs inodes
+//! container: `<chain> <tasks> <children> <netns>`, the last the namespace IDs
 //! of the network namespaces it is attributed to, comma-separated, or `-`.
 //! `/sys/kernel/debug/audit_containerid/memory`: what each object costs, as
 //! the allocator charges it.
@@ -50,7 +50,7 @@ fn memory(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
 /// the walk over every thread in the system holds none of our locks.
 fn census() -> Result<KVec<(ARef<Container>, u32)>> {
     // Containers whose children just died leave once those are reaped.
-    container::flush_reaper(false);
+    container::flush_reaper();
     let live = REGISTRY.lock().live()?;
     let mut counts = KVec::with_capacity(live.len(), GFP_KERNEL)?;
     for c in live {
@@ -80,8 +80,8 @@ fn show(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {} {} ", text.as_str(), tasks, c.children())?;
         let mut sep = "";
         let mut written = Ok(());
-        netns::namespaces_of(c, |inum| {
-            written = written.and_then(|()| write!(f, "{sep}{inum}"));
+        netns::namespaces_of(c, |id| {
+            written = written.and_then(|()| write!(f, "{sep}{id}"));
             sep = ",";
         });
         written?;

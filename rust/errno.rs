@@ -29,6 +29,7 @@ impl From<RegisterError> for Error {
         match e {
             RegisterError::Refused(r) => refusal(r),
             RegisterError::NoMemory => ENOMEM,
+            RegisterError::Busy => EBUSY,
         }
     }
 }

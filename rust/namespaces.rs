@@ -1,11 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Namespace changes of tasks in containers, top to bottom: `unshare()` and
-//! `setns()` save the task's namespaces before they commit and compare after
+//! Namespace changes of tasks in containers, top to bottom: `unshare()`,
+//! `setns()` and `execve()` (its switch to the time namespace for children)
+//! save the task's namespaces before they commit and compare after
 //! (kernel/fork.c, kernel/nsproxy.c); `clone()` with namespace flags compares
-//! the new task's with its creator's (kernel_clone()). A change is logged as
-//! `CONTAINER_OP op=ns` in the syscall's event, and a network namespace the
-//! task entered is attributed to its container ([`crate::netns`]).
+//! the new task's with its creator's (kernel_clone()).
+//!
+//! A change is auxiliary data of the syscall's event: it is kept in the
+//! syscall's audit context (nothing is kept when the context is a dummy) and
+//! logged as `CONTAINER_OP op=ns` by `audit_log_exit()` only if the event is
+//! recorded; an event that is not recorded drops it when the context is
+//! reset. So a namespace change logs nothing unless a rule selects its
+//! syscall, and it never waits for the audit backlog. A network namespace
+//! the task entered is attributed to its container ([`crate::netns`]) at
+//! once, whatever the rules: packets need it.
 
 use kernel::{bindings, prelude::*, task::Task};
 
@@ -18,64 +26,138 @@ use crate::{
 /// The namespace types, in the order of `enum audit_contid_ns_type`.
 pub(crate) const TYPES: usize = bindings::audit_contid_ns_type_AUDIT_CONTID_NS_TYPES as usize;
 
-/// A task's namespaces by type: nsfs inode numbers, 0 for none.
-pub(crate) type Inums = [u32; TYPES];
+/// A task's namespaces by type: namespace IDs (`ns_common.ns_id`), 0 for
+/// none.
+pub(crate) type Ids = [u64; TYPES];
 
-/// The record's name of each type (`old-<name>=`, `new-<name>=`), as in
-/// `/proc/PID/ns/` with `ns` added. For PID and time namespaces it is the
-/// namespace new children get, which is what `unshare()` and `setns()`
-/// change.
+/// The record's field name of each type, as in `/proc/PID/ns/` with `ns`
+/// added; the namespaces a task's new children get are `child...`.
 pub(crate) const NAMES: [&str; TYPES] = [
     "mntns",
     "utsns",
     "ipcns",
-    "pidns_for_children",
+    "pidns",
+    "childpidns",
     "netns",
     "userns",
     "cgroupns",
-    "timens_for_children",
+    "timens",
+    "childtimens",
 ];
 
-/// The index of the network namespace in [`Inums`].
+/// Whether a type is the task's own (not one for its children): what
+/// `op=set` reports.
+pub(crate) const fn is_own(ty: usize) -> bool {
+    ty != bindings::audit_contid_ns_type_AUDIT_CONTID_NS_PID_FOR_CHILDREN as usize
+        && ty != bindings::audit_contid_ns_type_AUDIT_CONTID_NS_TIME_FOR_CHILDREN as usize
+}
+
+/// The index of the network namespace in [`Ids`].
 const NET: usize = bindings::audit_contid_ns_type_AUDIT_CONTID_NS_NET as usize;
 
 /// The namespaces of `t`.
-fn inums(t: &Task) -> Inums {
-    let mut inum = [0; TYPES];
-    // SAFETY: `t` is live; the C function fills exactly `TYPES` entries,
-    // taking and dropping its own reference on each namespace.
-    unsafe { bindings::audit_contid_task_ns_inums(t.as_ptr(), inum.as_mut_ptr()) };
-    inum
+pub(crate) fn ids(t: &Task) -> Ids {
+    let mut id = [0; TYPES];
+    // SAFETY: `t` is live; the C function fills exactly `TYPES` entries and
+    // takes the locks it needs.
+    unsafe { bindings::audit_contid_task_ns_ids(t.as_ptr(), id.as_mut_ptr()) };
+    id
 }
 
-/// Saves current's namespaces in `ns` before `unshare()` or `setns()`
-/// commits.
+/// A task's namespaces as it holds them: its nsproxy and its creds (for the
+/// user namespace), with no reference of ours.
+///
+/// # Invariants
+///
+/// Both pointers are live while the value is borrowed: they are current's,
+/// or those of a task current created and has not woken up, or we hold a
+/// reference on each.
+#[derive(Clone, Copy)]
+struct Held {
+    nsproxy: *mut bindings::nsproxy,
+    cred: *const bindings::cred,
+}
+
+impl Held {
+    /// What `t` holds now.
+    ///
+    /// # Safety
+    ///
+    /// `t` is current, or a task current created and has not woken up, and
+    /// the value is used before `t` changes them (within current's syscall).
+    unsafe fn of(t: &Task) -> Self {
+        // SAFETY: Per the function's contract, nobody else changes `t`'s
+        // nsproxy or creds meanwhile, and `t` holds references on both.
+        unsafe {
+            Held {
+                nsproxy: bindings::audit_contid_nsproxy_of(t.as_ptr()),
+                cred: bindings::audit_contid_cred_of(t.as_ptr()),
+            }
+        }
+    }
+
+    /// The types that differ from `other`'s (the own pid namespace aside).
+    fn diff(&self, other: &Held) -> u32 {
+        // SAFETY: Both are live (type invariant); the C function only reads
+        // their namespace pointers.
+        unsafe {
+            bindings::audit_contid_ns_diff(self.nsproxy, self.cred, other.nsproxy, other.cred)
+        }
+    }
+
+    /// Their namespace IDs, with `own_pid` as the own pid namespace.
+    fn ids(&self, own_pid: *const bindings::pid_namespace) -> Ids {
+        let mut id = [0; TYPES];
+        // SAFETY: Both are live (type invariant), and so is `own_pid` (the
+        // caller's); the C function fills exactly `TYPES` entries.
+        unsafe { bindings::audit_contid_ns_ids(self.nsproxy, self.cred, own_pid, id.as_mut_ptr()) };
+        id
+    }
+}
+
+/// Saves current's namespaces in `ns` before `unshare()`, `setns()` or
+/// `execve()` commits: references on its nsproxy and creds.
 ///
 /// # Safety
 ///
-/// `ns` is valid for writes and the caller's alone, for the call.
+/// `ns` is valid for writes and the caller's alone, for the call; the
+/// caller passes it to `__audit_contid_ns_log()` afterwards.
 #[export]
 pub unsafe extern "C" fn __audit_contid_ns_save(ns: *mut bindings::audit_contid_ns) {
-    // SAFETY: Per the function's contract.
+    // SAFETY: The caller lends `ns`, writable and unshared, for the call.
     let ns = unsafe { &mut *ns };
-    ns.inum = inums(kernel::current!());
+    // SAFETY: current's own, in its syscall.
+    let held = unsafe { Held::of(kernel::current!()) };
+    // SAFETY: Live (current's); the references are ours, put by
+    // `__audit_contid_ns_log()` or moved to the audit context.
+    unsafe { bindings::audit_contid_get_ns(held.nsproxy, held.cred) };
+    ns.nsproxy = held.nsproxy;
+    ns.cred = held.cred;
 }
 
-/// Logs how current's namespaces changed since `ns` was saved.
+/// Notes how current's namespaces changed since `ns` was saved.
 ///
 /// # Safety
 ///
-/// `ns` is valid for reads, saved by `__audit_contid_ns_save()`; process
-/// context, in current's syscall.
+/// `ns` is valid for reads, saved by `__audit_contid_ns_save()` (whose
+/// references move here); process context, in current's syscall.
 #[export]
 pub unsafe extern "C" fn __audit_contid_ns_log(ns: *const bindings::audit_contid_ns) {
-    // SAFETY: Per the function's contract.
-    let old = unsafe { &(*ns).inum };
+    // INVARIANT: We hold a reference on each (`__audit_contid_ns_save`).
+    // SAFETY: The caller lends `ns`, saved and readable, for the call.
+    let old = unsafe {
+        Held {
+            nsproxy: (*ns).nsproxy,
+            cred: (*ns).cred,
+        }
+    };
     let current: &Task = kernel::current!();
-    changed(current, old, &inums(current));
+    // SAFETY: current's own, in its syscall.
+    let now = unsafe { Held::of(current) };
+    changed(current, old, old.diff(&now), false);
 }
 
-/// Logs the namespaces a new task got that its creator (current) does not
+/// Notes the namespaces a new task got that its creator (current) does not
 /// have.
 ///
 /// # Safety
@@ -84,25 +166,109 @@ pub unsafe extern "C" fn __audit_contid_ns_log(ns: *const bindings::audit_contid
 /// live and has its namespaces); process context, in current's syscall.
 #[export]
 pub unsafe extern "C" fn __audit_contid_clone_ns(child: *mut bindings::task_struct) {
-    // SAFETY: Per the function's contract; `Task` is a transparent wrapper.
+    // SAFETY: The caller guarantees `child` is live for the call; `Task` is
+    // a transparent wrapper of `task_struct`.
     let child = unsafe { &*child.cast::<Task>() };
-    changed(child, &inums(kernel::current!()), &inums(child));
+    // SAFETY: current's, and a child current created and has not woken up.
+    let (now, new) = unsafe { (Held::of(kernel::current!()), Held::of(child)) };
+    let diff = now.diff(&new);
+    if diff != 0 {
+        // SAFETY: Live (the child's); the references are ours, moved to the
+        // audit context or put by `changed`.
+        unsafe { bindings::audit_contid_get_ns(new.nsproxy, new.cred) };
+        changed(child, new, diff, true);
+    }
 }
 
-/// `t`'s namespaces went from `old` to `new`: logs the change for a task in
-/// a container, and attributes its container to a network namespace it
-/// entered.
-fn changed(t: &Task, old: &Inums, new: &Inums) {
-    if old == new {
-        return;
-    }
-    let Some(session) = task::session_ref(t) else {
-        return;
-    };
-    audit::log_ns_change(t, &session, old, new);
-    if old[NET] != new[NET] {
+/// `t`'s namespaces changed in current's syscall (the types in `diff`):
+/// attributes `t`'s container to a network namespace it entered, and keeps
+/// `held` (the namespaces before, or for a `clone` the child's, with a
+/// reference on each, which move here) in the syscall's audit context for
+/// its event, or puts them.
+fn changed(t: &Task, held: Held, diff: u32, clone: bool) {
+    let keep = diff != 0;
+    if keep && diff & (1 << NET) != 0 {
         if let Some(net) = NetRef::of_task(t) {
-            netns::attribute(session.container(), &net);
+            if let Some(session) = task::session_ref(t) {
+                netns::attribute(session.container(), &net);
+            }
         }
     }
+    // SAFETY: FFI call; it reads current's own audit context.
+    let slot = unsafe { bindings::audit_contid_ns_slot() };
+    // SAFETY: A non-null slot is current's audit context's, which only
+    // current touches and which outlives the syscall we are in.
+    match (keep, unsafe { slot.as_mut() }) {
+        (true, Some(slot)) if slot.nsproxy.is_null() => {
+            slot.nsproxy = held.nsproxy;
+            slot.cred = held.cred;
+            slot.pid = t.tgid();
+            slot.clone = clone;
+        }
+        // SAFETY: The references are ours (see above) and nothing keeps
+        // them.
+        _ => unsafe { bindings::audit_contid_put_ns(held.nsproxy, held.cred) },
+    }
+}
+
+/// Logs the namespace change kept in `change`: `audit_log_exit()`, for a
+/// recorded event.
+///
+/// # Safety
+///
+/// `change` is current's audit context's, with references set; process
+/// context, at the exit of the syscall that kept it.
+#[export]
+pub unsafe extern "C" fn __audit_contid_ns_change_log(
+    change: *mut bindings::audit_contid_ns_change,
+) {
+    // SAFETY: The caller lends current's context's change for the call.
+    let change = unsafe { &*change };
+    // INVARIANT: The change holds a reference on each.
+    let kept = Held {
+        nsproxy: change.nsproxy,
+        cred: change.cred,
+    };
+    let current: &Task = kernel::current!();
+    // SAFETY: current's own; it has not changed them since (one change a
+    // syscall), and a child's own pid namespace is the one its nsproxy
+    // gives its children (`alloc_pid()` in copy_process()).
+    let (now, own_pid, kept_pid) = unsafe {
+        let own = bindings::audit_contid_own_pid_ns_of(current.as_ptr());
+        let kept_pid = if change.clone {
+            (*kept.nsproxy).pid_ns_for_children
+        } else {
+            own
+        };
+        (Held::of(current), own, kept_pid)
+    };
+    let (old, new) = if change.clone {
+        (now.ids(own_pid), kept.ids(kept_pid))
+    } else {
+        (kept.ids(kept_pid), now.ids(own_pid))
+    };
+    let rcu = kernel::sync::rcu::read_lock();
+    let Some(s) = task::session(current, &rcu) else {
+        return;
+    };
+    let text = audit::ns_change_text(change.pid, s, &old, &new);
+    drop(rcu);
+    audit::log_ns_change(&text);
+}
+
+/// Drops the namespace change kept in `change`: `audit_reset_context()`.
+///
+/// # Safety
+///
+/// `change` is an audit context's, being reset by its owner.
+#[export]
+pub unsafe extern "C" fn __audit_contid_ns_change_put(
+    change: *mut bindings::audit_contid_ns_change,
+) {
+    // SAFETY: The caller lends the change, which only it touches, for the
+    // call.
+    let change = unsafe { &mut *change };
+    let nsproxy = core::mem::replace(&mut change.nsproxy, core::ptr::null_mut());
+    // SAFETY: The change held a reference on each, which moves here.
+    unsafe { bindings::audit_contid_put_ns(nsproxy, change.cred) };
 }

@@ -11,12 +11,17 @@
 //! namespace stays listed there until then: the list over-approximates.
 //!
 //! Each attribution is one [`Link`], on two lists: its namespace's, whose
-//! head is in the namespace's `net_generic()` storage and which the packet
-//! path walks under RCU with no lock, and its container's, which only
-//! writers walk. Writers hold [`NETS`]; each of their operations costs the
-//! length of one container's list (its namespaces, a handful), never the
-//! number of containers, so registrations and container deaths stay cheap
-//! with thousands of containers in one namespace.
+//! head and length are in the namespace's `net_generic()` storage and which
+//! the packet path reads under RCU with no lock, and its container's, which
+//! only writers walk. A namespace's list holds the newest attribution
+//! first, and its length is kept where it changes, so a packet reads the
+//! first [`MAX_LISTED`] links and nothing past them: no reference, no sort,
+//! no count per packet, whatever the number of containers.
+//!
+//! Writers hold [`NETS`], a spinlock held only to link or unlink (memory is
+//! allocated before it is taken): attributing walks the container's list
+//! (its namespaces, a handful) and links at the head; a container's death
+//! walks its own list.
 //!
 //! Lock order: [`NETS`] is taken alone (never with the registry mutex or
 //! `tasklist_lock`), by registration, namespace changes, the reaper, the
@@ -28,7 +33,6 @@ use kernel::{
     bindings,
     prelude::*,
     sync::{
-        aref::ARef,
         atomic::{Acquire, Atomic, Relaxed, Release},
         global_lock, rcu,
     },
@@ -54,12 +58,15 @@ pub(crate) const MAX_LISTED: usize = 32;
 /// - `net` is live while the link is linked: the namespace's exit unlinks
 ///   its links first.
 /// - `pprev` and `next_of_container` are only touched with [`NETS`] held.
+/// - `net_id` is the namespace's ID, never reused: it tells namespaces apart
+///   where a pointer could be reused after a namespace is freed.
 pub(crate) struct Link {
     next: Atomic<*mut Link>,
     pprev: Atomic<*mut Atomic<*mut Link>>,
     next_of_container: Atomic<*mut Link>,
     container: NonNull<Container>,
     net: NonNull<bindings::net>,
+    net_id: u64,
     rcu: Opaque<bindings::kvfree_rcu_head>,
 }
 
@@ -80,13 +87,14 @@ impl Link {
     }
 }
 
-/// The writers' lock: what it guards are the links' list pointers.
+/// The writers' lock: what it guards are the links' list pointers and the
+/// lists' lengths.
 pub(crate) struct Nets(());
 
 global_lock! {
     // SAFETY: Initialised by `init()` from the module initialiser, before
     // any task can be registered or any namespace freed with our storage.
-    pub(crate) unsafe(uninit) static NETS: Mutex<Nets> = Nets(());
+    pub(crate) unsafe(uninit) static NETS: SpinLock<Nets> = Nets(());
 }
 
 /// Whether every network namespace has our storage: set once, after the
@@ -98,7 +106,8 @@ static READY: Atomic<bool> = Atomic::new(false);
 pub(crate) fn init() -> Result {
     // SAFETY: Called exactly once, before any other use of `NETS`.
     unsafe { NETS.init() };
-    // SAFETY: FFI call in process context, once.
+    // SAFETY: Registers our `pernet_operations`, once, from the module
+    // initialiser (process context), as `register_pernet_subsys()` requires.
     kernel::error::to_result(unsafe { bindings::audit_contid_net_register() })?;
     READY.store(true, Release);
     Ok(())
@@ -128,32 +137,34 @@ impl Net {
         self.0.get()
     }
 
-    /// The head of its list, unless our storage is not set up (the
-    /// registration of our `pernet_operations` failed or is under way).
-    fn head(&self) -> Option<&Atomic<*mut Link>> {
+    /// The head of its list and the list's length, unless our storage is
+    /// not set up (the registration of our `pernet_operations` failed or is
+    /// under way).
+    fn list(&self) -> Option<(&Atomic<*mut Link>, &Atomic<u32>)> {
         if !READY.load(Acquire) {
             return None;
         }
         // SAFETY: The namespace is live (type invariant), and so is its
         // `net_generic()` storage, which every namespace has once our
         // registration succeeded (checked above) and which is freed only
-        // after its exit. The field is an aligned pointer, only ever
-        // accessed through this atomic view.
+        // after its exit. The fields are an aligned pointer and an aligned
+        // `unsigned int`, only ever accessed through these atomic views.
         unsafe {
             let storage = bindings::audit_contid_net(self.as_ptr());
             if storage.is_null() {
                 return None;
             }
-            Some(Atomic::from_ptr(
-                ptr::addr_of_mut!((*storage).containers).cast::<*mut Link>(),
+            Some((
+                Atomic::from_ptr(ptr::addr_of_mut!((*storage).containers).cast::<*mut Link>()),
+                Atomic::from_ptr(ptr::addr_of_mut!((*storage).count)),
             ))
         }
     }
 
-    /// Its nsfs inode number.
-    fn inum(&self) -> u32 {
+    /// Its namespace ID (`ns_common.ns_id`).
+    fn id(&self) -> u64 {
         // SAFETY: Live (type invariant).
-        unsafe { bindings::audit_contid_net_inum(self.as_ptr()) }
+        unsafe { bindings::audit_contid_net_ns_id(self.as_ptr()) }
     }
 }
 
@@ -217,7 +228,7 @@ unsafe fn walk<'a>(first: *mut Link, of_container: bool) -> impl Iterator<Item =
 
 /// The links of `net`'s list, under RCU.
 fn links<'a>(net: &Net, _rcu: &'a rcu::Guard) -> impl Iterator<Item = &'a Link> {
-    let first = net.head().map_or(ptr::null_mut(), |h| h.load(Acquire));
+    let first = net.list().map_or(ptr::null_mut(), |(h, _)| h.load(Acquire));
     // SAFETY: The head is read inside the read-side section `_rcu`.
     unsafe { walk(first, false) }
 }
@@ -231,23 +242,24 @@ fn links_of<'a>(c: &Container, _nets: &'a Nets) -> impl Iterator<Item = &'a Link
 
 /// Attributes container `c` to `net`: from now on, packets logged there list
 /// it, until it dies or `net` is freed. Without memory the container is left
-/// out, with a warning.
+/// out, with a warning. Process context; allocates only for a namespace the
+/// container is not attributed to yet, before taking the lock. The newest
+/// attribution goes first.
 pub(crate) fn attribute(c: &Container, net: &NetRef) {
-    let nets = NETS.lock();
-    let Some(head) = net.head() else {
-        return;
-    };
-    if links_of(c, &nets).any(|l| l.net.as_ptr() == net.as_ptr()) {
+    let net_id = net.id();
+    let attributed = |nets: &Nets| links_of(c, nets).any(|l| l.net_id == net_id);
+    // A container with no namespace yet (a new one) needs no look.
+    if !c.netns_links().load(Relaxed).is_null() && attributed(&NETS.lock()) {
         return;
     }
-    let first = head.load(Relaxed);
     let link = KBox::new(
         Link {
-            next: Atomic::new(first),
-            pprev: Atomic::new(ptr::from_ref(head).cast_mut()),
-            next_of_container: Atomic::new(c.netns_links().load(Relaxed)),
+            next: Atomic::new(ptr::null_mut()),
+            pprev: Atomic::new(ptr::null_mut()),
+            next_of_container: Atomic::new(ptr::null_mut()),
             container: NonNull::from(c),
             net: net.0,
+            net_id,
             rcu: Opaque::uninit(),
         },
         GFP_KERNEL_ACCOUNT,
@@ -258,13 +270,25 @@ pub(crate) fn attribute(c: &Container, net: &NetRef) {
         );
         return;
     };
+    let nets = NETS.lock();
+    let Some((head, count)) = net.list() else {
+        return;
+    };
+    if attributed(&nets) {
+        return;
+    }
+    let first = head.load(Relaxed);
+    link.next.store(first, Relaxed);
+    link.pprev.store(ptr::from_ref(head).cast_mut(), Relaxed);
+    link.next_of_container
+        .store(c.netns_links().load(Relaxed), Relaxed);
     let link = KBox::into_raw(link);
     // INVARIANT (`Link`): linked on both lists with `NETS` held; `c` is
     // live (the caller holds a reference) and `net` too (we do).
-    // SAFETY: `link` was just made and is ours; `first` is a link of the
-    // namespace's list (`NETS` is held, so it stays linked), whose `pprev`
-    // now points to the new link's `next`. The release store publishes the
-    // link, complete, to readers.
+    // SAFETY: `link` was just made and is ours; `first` is null or a link
+    // of the namespace's list (`NETS` is held, so it stays linked), whose
+    // `pprev` now points to the new link's `next`. The release store
+    // publishes the link, complete, to readers.
     unsafe {
         if let Some(first) = first.as_ref() {
             first.pprev.store(ptr::addr_of_mut!((*link).next), Relaxed);
@@ -272,15 +296,16 @@ pub(crate) fn attribute(c: &Container, net: &NetRef) {
         c.netns_links().store(link, Relaxed);
         head.store(link, Release);
     }
+    count.store(count.load(Relaxed) + 1, Relaxed);
     drop(nets);
 }
 
-/// Takes `l` off its namespace's list.
+/// Takes `l` off its namespace's list, whose length is `count`.
 ///
 /// # Safety
 ///
 /// `l` is linked there, and [`NETS`] is held.
-unsafe fn unlink_from_net(l: &Link) {
+unsafe fn unlink_from_net(l: &Link, count: &Atomic<u32>) {
     let next = l.next.load(Relaxed);
     // SAFETY: While `l` is linked, `pprev` points to the head or to the
     // previous link's `next`, and `next` is null or a linked link: `NETS`
@@ -291,6 +316,7 @@ unsafe fn unlink_from_net(l: &Link) {
             next.pprev.store(l.pprev.load(Relaxed), Relaxed);
         }
     }
+    count.store(count.load(Relaxed).saturating_sub(1), Relaxed);
 }
 
 /// Frees an unlinked link after a grace period.
@@ -313,11 +339,17 @@ pub(crate) fn forget(c: &Container) {
     let first = c.netns_links().xchg(ptr::null_mut(), Relaxed);
     // SAFETY: `first` is the head of `c`'s list, read with `NETS` held.
     for l in unsafe { walk(first, true) } {
+        // SAFETY: A linked link's namespace is live (type invariant), and
+        // `NETS` keeps the link linked until we unlink it here.
+        let net = unsafe { Net::from_raw(l.net.as_ptr()) };
+        let Some((_, count)) = net.list() else {
+            continue;
+        };
         // SAFETY: Linked on its namespace's list, `NETS` held; it is off
         // `c`'s list (emptied above, and the walk has read its next) and
         // freed once.
         unsafe {
-            unlink_from_net(l);
+            unlink_from_net(l, count);
             free(l);
         }
     }
@@ -333,12 +365,14 @@ pub(crate) fn forget(c: &Container) {
 #[export]
 pub unsafe extern "C" fn audit_contid_net_exit(net: *mut bindings::net) {
     let nets = NETS.lock();
-    // SAFETY: Per the function's contract.
+    // SAFETY: The networking core passes a namespace that is live for the
+    // call.
     let net = unsafe { Net::from_raw(net) };
-    let Some(head) = net.head() else {
+    let Some((head, count)) = net.list() else {
         return;
     };
     let first = head.xchg(ptr::null_mut(), Relaxed);
+    count.store(0, Relaxed);
     // SAFETY: `first` is the head of the namespace's list, read with `NETS`
     // held.
     for l in unsafe { walk(first, false) } {
@@ -365,38 +399,44 @@ pub unsafe extern "C" fn audit_contid_net_exit(net: *mut bindings::net) {
     drop(nets);
 }
 
-/// The live containers attributed to `net`, as counted references in
-/// `out`, at most [`MAX_LISTED`]: how many there are in `out`, and how many
-/// more live ones did not fit. Under RCU, with no lock: any context.
-pub(crate) fn present(
+/// Calls `f` with the first [`MAX_LISTED`] live containers attributed to
+/// `net`, in the list's order (newest attribution first), until `f` returns
+/// `false`;
+/// returns how many links it passed, live or not, and the list's length.
+/// Under RCU, with no lock and no reference: any context. A container that
+/// is dying (no task left) is not listed. `f` may read a container's chain
+/// only: its memory stays while `_rcu` is held (the reaper frees it a grace
+/// period after it unlinks it, and its parents after it).
+pub(crate) fn each_listed(
     net: &Net,
-    out: &mut [Option<ARef<Container>>; MAX_LISTED],
+    rcu: &rcu::Guard,
+    mut f: impl FnMut(&Container) -> bool,
 ) -> (usize, usize) {
-    let rcu = rcu::read_lock();
-    let (mut n, mut more) = (0, 0);
-    for l in links(net, &rcu) {
+    let Some((_, count)) = net.list() else {
+        return (0, 0);
+    };
+    let total = count.load(Relaxed) as usize;
+    let (mut listed, mut passed) = (0, 0);
+    for l in links(net, rcu) {
+        if listed == MAX_LISTED {
+            break;
+        }
         let c = l.container();
-        if n == MAX_LISTED {
-            // Counted, not named: no reference needed.
-            more += usize::from(c.is_live());
-            continue;
+        if c.is_live() {
+            if !f(c) {
+                break;
+            }
+            listed += 1;
         }
-        // A dying container has no task left: it is not listed.
-        if let Some(c) = c.get() {
-            out[n] = Some(c);
-            n += 1;
-        }
+        passed += 1;
     }
-    drop(rcu);
-    (n, more)
+    (passed, total)
 }
 
-/// Calls `f` with the nsfs inode of every namespace `c` is attributed to.
-pub(crate) fn namespaces_of(c: &Container, mut f: impl FnMut(u32)) {
+/// Calls `f` with the ID of every network namespace `c` is attributed to.
+pub(crate) fn namespaces_of(c: &Container, mut f: impl FnMut(u64)) {
     let nets = NETS.lock();
     for l in links_of(c, &nets) {
-        // SAFETY: A linked link's namespace is live (type invariant), and
-        // `NETS` keeps the link linked while it is borrowed.
-        f(unsafe { Net::from_raw(l.net.as_ptr()) }.inum());
+        f(l.net_id);
     }
 }

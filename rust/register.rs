@@ -20,7 +20,7 @@ use crate::{
     netns::{self, NetRef},
     registry::{Place, REGISTRY},
     rules::{self, Liveness, Op, Refusal, Request},
-    session::{self, Session},
+    session::Session,
     slab::SlabUninit,
     task::{self, Tasklist},
 };
@@ -40,6 +40,9 @@ pub(crate) enum RegisterError {
     Refused(Refusal),
     /// Memory for the container or the session could not be had.
     NoMemory,
+    /// A container with the ID is still dying: its end was neither logged
+    /// nor counted lost within one RCU grace period.
+    Busy,
 }
 
 /// The writer's and the target's chains, as the registration saw them.
@@ -132,7 +135,7 @@ fn write(target: &Task, capable: bool, input: UserSlice, pos: bindings::loff_t) 
             writer_chain_known: false,
             old_chain: &chains.target,
             op: None,
-            session: session::NO_SESSION,
+            session: None,
         });
         Err(crate::errno::refusal(why))
     };
@@ -155,8 +158,8 @@ fn write(target: &Task, capable: bool, input: UserSlice, pos: bindings::loff_t) 
     };
     let result = register(writer, target, id, &mut chains);
     let (op, session) = match result {
-        Ok(r) => (Some(r.op), r.session),
-        Err(_) => (None, session::NO_SESSION),
+        Ok(r) => (Some(r.op), Some(r.session)),
+        Err(_) => (None, None),
     };
     audit::log_registration(&Attempt {
         target,
@@ -211,18 +214,25 @@ fn register(
     id: ContainerId,
     chains: &mut Chains,
 ) -> Result<Registration, RegisterError> {
-    let mut retry = false;
+    let mut waited = false;
     let (mut reg, lookup) = loop {
         let mut reg = REGISTRY.lock();
         let lookup = match reg.find(id) {
             Err(place) => Lookup::Free(place),
             Ok(Some(c)) => Lookup::Live(c),
+            Ok(None) if waited => {
+                drop(reg);
+                chains.read(writer, target);
+                return Err(RegisterError::Busy);
+            }
             Ok(None) => {
                 // Dying, its end not yet logged: a container's end is logged
-                // before its ID is registered again.
+                // (or counted lost) before its ID is registered again. The
+                // reaper never waits for the audit backlog; wait for it
+                // once, for at most a grace period's worth of stragglers.
                 drop(reg);
-                container::flush_reaper(retry);
-                retry = true;
+                container::flush_reaper();
+                waited = true;
                 continue;
             }
         };

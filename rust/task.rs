@@ -224,10 +224,3 @@ pub(crate) fn for_each_thread_in_system<F: FnMut(&Task, &rcu::Guard)>(mut f: F) 
     // SAFETY: The callback runs only during this call, while `f` is borrowed.
     unsafe { bindings::audit_contid_walk_threads(Some(visit::<F>), ptr::from_mut(&mut f).cast()) };
 }
-
-/// The namespaces of `t`, as `CONTAINER_OP` reports them.
-pub(crate) fn namespaces(t: &Task) -> bindings::audit_contid_ns_ids {
-    // SAFETY: `t` is a live task; the C function takes and drops its own
-    // references on each namespace.
-    unsafe { bindings::audit_contid_task_ns(t.as_ptr()) }
-}

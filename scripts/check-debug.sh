@@ -34,7 +34,7 @@ fail() { echo "check-$KIND: $*" >&2; summary 1 0 1; exit 1; }
 # audit_contid_faults is the fault stage: every allocation on our task paths
 # failed once through fail-nth, then packets under random faults (the debug
 # kernel has FAILSLAB and FAIL_PAGE_ALLOC); last, so the suites run unfaulted.
-tests=(audit_contid_test hostile_test audit_records_test audit_filter_test audit_ns_test)
+tests=(audit_contid_test hostile_test audit_records_test audit_filter_test audit_ns_test audit_pkt_test)
 case $KIND in
 debug)
 	tests+=(audit_contid_faults)

@@ -45,7 +45,7 @@ APT_PKGS=(clang-19 lld-19 llvm-19 libclang-19-dev qemu-system-x86 flex bison bc
 	libelf-dev libssl-dev cpio busybox-static udev make gcc libc6-dev
 	python3 python3-pip kmod rsync "linux-source-$KVER" auditd libcap-dev xz-utils
 	linux-perf libauparse-dev crun runc ccache python3-ply python3-git "linux-config-$KVER"
-	nftables)
+	nftables iptables)
 missing=()
 for p in "${APT_PKGS[@]}"; do have_pkg "$p" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

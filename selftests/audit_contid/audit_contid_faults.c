@@ -269,6 +269,7 @@ static void chain_of(unsigned long long id, char *chain, char *line)
 TEST_F_TIMEOUT(fault, registration_write_gives_0_enomem_or_efault_and_logs_or_counts, 900)
 {
 	char chain[CHAIN_MAX], line[CHAIN_MAX], got[CHAIN_MAX], opid[32], contid[CHAIN_MAX + 16];
+	char session[48];
 	unsigned long long id = test_id(0);
 	int nth = nth_open(), n, err, faults = 0;
 	unsigned int lost0, lost1;
@@ -299,12 +300,18 @@ TEST_F_TIMEOUT(fault, registration_write_gives_0_enomem_or_efault_and_logs_or_co
 		ASSERT_TRUE(hit || err == 0) TH_LOG("no fault injected, yet errno %d", err);
 		ASSERT_STREQ(err ? UNSET : line, contid_of(k.pid, 0, got));
 		ASSERT_EQ(!err, debugfs_lookup(chain, NULL, NULL));
+		/* The session /proc shows; unset, the placeholder, after a failure. */
+		if (err)
+			snprintf(session, sizeof(session), " contsession=unset ");
+		else
+			snprintf(session, sizeof(session), " contsession=%llu ",
+				 session_of(k.pid, 0));
 		kid_stop(&k);
 		ASSERT_EQ(0, debugfs_lookup(chain, NULL, NULL));
 		settle(&self->d);
 		lost1 = kernel_lost();
-		const char *const set[] = { " op=set ", opid, contid, err ? " res=0" : " res=1",
-					    NULL };
+		const char *const set[] = { " op=set ", opid, contid, session,
+					    err ? " res=0" : " res=1", NULL };
 		const char *const destroy[] = { " op=destroy", contid, NULL };
 
 		/* The attempt is logged once, or its record is counted as lost. */

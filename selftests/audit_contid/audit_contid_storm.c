@@ -21,6 +21,8 @@
 
 static double deadline;
 static int *failures;
+/* EBUSY where the target had no child: the ID's previous holder was dying. */
+static int *busy_dying;
 /* The initial network namespace, to go back to with setns(). */
 static int home_net = -1;
 
@@ -68,16 +70,19 @@ static void chain_below(const char *mine, unsigned long long id, char *out)
  * after a success, EALREADY (rule 6), else what that write could get;
  * EBUSY only if the target may have forked (@may_fork, rule 7); EMLINK
  * exactly when the writer is 8 deep (rule 8); otherwise success (a new
- * container or a join) or EEXIST (rule 9). ENOMEM at any time.
+ * container or a join) or EEXIST (rule 9). ENOMEM at any time, and EBUSY at
+ * any time too: the IDs come from a small pool, and a registration of an
+ * ID whose previous holder is dying waits at most one RCU grace period for
+ * the reaper, then fails with EBUSY.
  */
 static bool allowed(int err, int first, int depth, bool may_fork)
 {
-	if (err == ENOMEM)
+	if (err == EBUSY && !may_fork)
+		__sync_fetch_and_add(busy_dying, 1);
+	if (err == ENOMEM || err == EBUSY)
 		return true;
 	if (first == 0)
 		return err == EALREADY;
-	if (may_fork && err == EBUSY)
-		return true;
 	if (depth >= MAX_DEPTH)
 		return err == EMLINK;
 	return err == 0 || err == EEXIST;
@@ -281,10 +286,11 @@ int main(int argc, char **argv)
 	int workers = argc > 2 ? atoi(argv[2]) : 4;
 	int i, listed, st;
 
-	failures = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE,
+	failures = mmap(NULL, 2 * sizeof(int), PROT_READ | PROT_WRITE,
 			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (failures == MAP_FAILED)
 		return 2;
+	busy_dying = failures + 1;
 	debugfs_lookup("none", NULL, NULL);	/* mounts debugfs if needed */
 	home_net = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (home_net < 0 || packet_rule("audit_contid_storm")) {
@@ -327,8 +333,8 @@ int main(int argc, char **argv)
 	}
 	if (system(NFT " delete table ip audit_contid_storm"))
 		__sync_fetch_and_add(failures, 1);
-	printf("storm: %d s, %d workers, %d unexpected results, %d containers left%s\n",
-	       seconds, workers, LOAD(*failures), listed,
+	printf("storm: %d s, %d workers, %d unexpected, %d EBUSY, %d containers left%s\n",
+	       seconds, workers, LOAD(*failures), LOAD(*busy_dying), listed,
 	       listed < 0 ? " (listing unreadable)" : "");
 	return LOAD(*failures) || listed ? 1 : 0;
 }

@@ -17,7 +17,7 @@ not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n $1"; }
 check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
 
 echo "TAP version 13"
-echo "1..16"
+echo "1..17"
 for tool in auditd auditctl ausearch python3 nft ip unshare; do
 	if ! command -v $tool >/dev/null; then
 		echo "ok 1 # SKIP $tool not installed"
@@ -74,6 +74,27 @@ sh -c 'read -r _ < "$1"; sh -c "exit 0"; auditctl -m "contid-e2e-user-$$"
 first=$!
 sh -c 'read -r _ < "$1"' sh "$work/go2" &
 second=$!
+# nsids PID: " mntns=<id> ... timens=<id>", the process's namespaces as a
+# registration record names them: the IDs NS_GET_ID reads on /proc/PID/ns/*
+# (0 for a type the kernel lacks).
+nsids() {
+	$py - "$1" <<'PY'
+import fcntl, os, struct, sys
+NS_GET_ID = (2 << 30) | (8 << 16) | (0xb7 << 8) | 0xd  # _IOR(0xb7, 0xd, __u64)
+out = ""
+for field, name in (("mntns", "mnt"), ("utsns", "uts"), ("ipcns", "ipc"), ("pidns", "pid"),
+                    ("netns", "net"), ("userns", "user"), ("cgroupns", "cgroup"),
+                    ("timens", "time")):
+    path = "/proc/%s/ns/%s" % (sys.argv[1], name)
+    if not os.path.exists(path) and os.path.isdir(os.path.dirname(path)):
+        out += " %s=0" % field
+        continue
+    fd = os.open(path, os.O_RDONLY)
+    out += " %s=%d" % (field, struct.unpack("=Q", fcntl.ioctl(fd, NS_GET_ID, bytes(8)))[0])
+    os.close(fd)
+print(out)
+PY
+}
 # The orchestrator's steps run in a process forked now: a task forked before
 # audit was first enabled (this shell, here) has no audit context, so its
 # records would be events of their own, without a SYSCALL record.
@@ -83,6 +104,8 @@ sh -c 'echo "$1" > /proc/$2/audit_containerid; echo "$1" > /proc/$3/audit_contai
 refused=$(cat "$work/refused")
 session=$(cat /proc/$first/audit_containersession)
 session2=$(cat /proc/$second/audit_containersession)
+ns_first=$(nsids $first)
+ns_second=$(nsids $second)
 echo go > "$work/go"
 echo go > "$work/go2"
 wait $first $second
@@ -92,17 +115,21 @@ sleep 2
 lost_after=$(lost)
 
 ausearch -m 1341 > "$work/ops" 2>&1
-set_fields="op=set opid=$first contid=$id old-contid=unset contsession=$session "
+# The whole record: the target's session as /proc shows it, its namespace
+# IDs, no subject fields (the writer's SYSCALL record has them), res= last.
+set_fields="op=set opid=$first contid=$id old-contid=unset contsession=$session$ns_first res=1"
 check "ausearch -m 1341 shows the registration with its fields" \
-	"grep -q ' $set_fields.* res=1' '$work/ops'"
-join_fields="op=join opid=$second contid=$id old-contid=unset contsession=$session2 "
+	"[ -n '$ns_first' ] && grep -q '): $set_fields\$' '$work/ops'"
+join_fields="op=join opid=$second contid=$id old-contid=unset contsession=$session2$ns_second"
+ns_any=" mntns=[0-9]* utsns=[0-9]* ipcns=[0-9]* pidns=[0-9]* netns=[0-9]* userns=[0-9]*"
+ns_any="$ns_any cgroupns=[0-9]* timens=[0-9]*"
 check "ausearch -m 1341 shows the join, the nest and the refused write" \
-	"[ '$session2' != '$session' ] && grep -q ' $join_fields.* res=1' '$work/ops' &&
-	 grep -q ' op=nest opid=[0-9]* contid=$id/$inner old-contid=$id .* res=1' '$work/ops' &&
-	 grep -q ' op=set opid=$refused contid=$id old-contid=unset .* res=0' '$work/ops'"
+	"[ '$session2' != '$session' ] && grep -q '): $join_fields res=1\$' '$work/ops' &&
+	 grep -q '): op=nest opid=[0-9]* contid=$id/$inner old-contid=$id contsession=[0-9]*$ns_any res=1\$' '$work/ops' &&
+	 grep -q '): op=set opid=$refused contid=$id old-contid=unset contsession=unset$ns_any res=0\$' '$work/ops'"
 check "ausearch -m 1341 shows each container's end once, innermost first" \
-	"[ \$(grep -c ' op=destroy contid=$id res=1' '$work/ops') = 1 ] &&
-	 [ \$(grep -c ' op=destroy contid=$id/$inner res=1' '$work/ops') = 1 ] &&
+	"[ \$(grep -c '): op=destroy contid=$id res=1\$' '$work/ops') = 1 ] &&
+	 [ \$(grep -c '): op=destroy contid=$id/$inner res=1\$' '$work/ops') = 1 ] &&
 	 [ \$(grep -n 'op=destroy contid=$id/$inner' '$work/ops' | cut -d: -f1) -lt \
 	   \$(grep -n 'op=destroy contid=$id res' '$work/ops' | cut -d: -f1) ]"
 
@@ -205,6 +232,22 @@ contained_getppid() {
 	for s in $(rec_event 1300 'syscall=110 '); do has_types "$s" 1340 && return 0; done
 	return 1
 }
+# The grammar of every container record: single spaces, no nsdev=, no
+# placeholder but "unset" in our fields; a record whose event has a SYSCALL
+# record has no subject fields (no pid=).
+grammar() {
+	grep -E '^type=(UNKNOWN\[134[01]\]|CONTAINER_(OP|ID)) ' $log > "$work/container-records"
+	[ -s "$work/container-records" ] || return 1
+	! grep -Eq '  | $| nsdev=| (old-)?contid=(\?|4294967295)( |$)' "$work/container-records" ||
+		return 1
+	! grep -Eq ' contsession=(\?|4294967295|-1)( |$)' "$work/container-records" || return 1
+	for s in $(rec_event 1341 ''); do
+		has_types "$s" 1300 || continue
+		! grep "^record $s 1341 " "$work/auparse" | grep -q ' pid=' || return 1
+	done
+}
+check "every container record: single spaces, unset as placeholder, no pid= beside a SYSCALL" \
+	grammar
 check "libauparse reads no CONTAINER_ID record as an event of its own" \
 	"types | grep -qx 1340 && ! grep -Eq '^event [0-9]+ 1340(,1340)*\$' '$work/auparse'"
 check "libauparse: the getppid, user message and signal events hold their CONTAINER_ID" \
@@ -280,7 +323,7 @@ check "libauparse: the packet's NETFILTER_PKT and CONTAINER_ID are one event" pa
 kill $daemon
 wait $daemon 2>/dev/null
 if [ $fails != 0 ]; then
-	for f in ops events user kill auparse.err rule list delete packets; do
+	for f in ops container-records events user kill auparse.err rule list delete packets; do
 		echo "# $f:"
 		sed 's/^/# /' "$work/$f" | head -30
 	done

@@ -140,10 +140,35 @@ is_session() {
 	case $1 in '' | *[!0-9]*) return 1 ;; esac
 	[ "$1" != 4294967295 ]
 }
+# nsids PID: " mntns=<id> ... timens=<id>", the process's namespaces as a
+# registration record names them: the IDs NS_GET_ID reads on /proc/PID/ns/*
+# (0 for a type the kernel lacks).
+nsids() {
+	$py - "$1" <<'PY'
+import fcntl, os, struct, sys
+NS_GET_ID = (2 << 30) | (8 << 16) | (0xb7 << 8) | 0xd  # _IOR(0xb7, 0xd, __u64)
+out = ""
+for field, name in (("mntns", "mnt"), ("utsns", "uts"), ("ipcns", "ipc"), ("pidns", "pid"),
+                    ("netns", "net"), ("userns", "user"), ("cgroupns", "cgroup"),
+                    ("timens", "time")):
+    path = "/proc/%s/ns/%s" % (sys.argv[1], name)
+    if not os.path.exists(path) and os.path.isdir(os.path.dirname(path)):
+        out += " %s=0" % field
+        continue
+    fd = os.open(path, os.O_RDONLY)
+    out += " %s=%d" % (field, struct.unpack("=Q", fcntl.ioctl(fd, NS_GET_ID, bytes(8)))[0])
+    os.close(fd)
+print(out)
+PY
+}
 # set_logged PID CHAIN SESSION: the audit log has the registration of PID
-# into CHAIN, a new top-level container, with SESSION (its CONTAINER_OP).
+# into CHAIN, a new top-level container, with SESSION (its CONTAINER_OP),
+# whole: PID's namespaces (the container's), no subject fields (the hook's
+# SYSCALL record has them), res= last.
+# (auditd may append its interpretations after a GS character.)
 set_logged() {
-	grep -q " op=set opid=$1 contid=$2 old-contid=unset contsession=$3 .* res=1" $log
+	ns=$(nsids "$1") && [ -n "$ns" ] && gs=$(printf '\035') &&
+		grep -Eq "\): op=set opid=$1 contid=$2 old-contid=unset contsession=$3$ns res=1($gs|\$)" $log
 }
 # state_pid CRUN|RUNC NAME: the container's process, from the runtime's state.
 state_pid() {

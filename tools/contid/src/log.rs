@@ -11,11 +11,17 @@
 //! * a `CONTAINER_ID` record with `opid=`: a signal or ptrace target is in
 //!   it ([`Role::Target`]);
 //! * a `CONTAINER_OP` record (1341): a registration into the container,
-//!   its end, or a namespace change of one of its tasks ([`Role::Op`]);
+//!   its end, or a namespace change of one of its tasks ([`Role::Op`]),
+//!   with the namespaces it names ([`Namespace`]);
 //! * a `CONTAINER_ID` record in the event of a `NETFILTER_PKT` record
 //!   (1324): a packet logged in a network namespace the container's tasks
 //!   have used; its `contid=` lists every such container's chain,
 //!   comma-separated ([`Role::Packet`]).
+//!
+//! The records' grammar: `key=value` fields separated by single spaces,
+//! `unset` for "no value" (no container, no chain, no session: such a field
+//! names no container and no session), namespaces as their 64-bit IDs
+//! (`mntns=`, ..., `timens=`, and `old-<ns>=` before a change).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -124,6 +130,52 @@ pub enum Role {
     Packet,
 }
 
+/// The namespace fields of `CONTAINER_OP` records: the task's own
+/// namespaces, and those its children get (`childpidns`, `childtimens`).
+pub const NAMESPACES: &[&str] = &[
+    "mntns",
+    "utsns",
+    "ipcns",
+    "pidns",
+    "childpidns",
+    "netns",
+    "userns",
+    "cgroupns",
+    "timens",
+    "childtimens",
+];
+
+/// A namespace a `CONTAINER_OP` record names.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Namespace {
+    /// The field's name: `mntns`, `netns`, ...
+    pub name: String,
+    /// Its ID (what `NS_GET_ID` returns on `/proc/PID/ns/...`; 0: the
+    /// kernel has no such namespace type).
+    pub id: u64,
+    /// For `op=ns`: the ID before the change (`old-<name>=`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old: Option<u64>,
+}
+
+/// The namespaces `r` names, in its order. A field that is no number (a
+/// malformed record) is left out.
+fn namespaces_of(r: &Record) -> Vec<Namespace> {
+    r.fields
+        .iter()
+        .filter(|f| NAMESPACES.contains(&f.name.as_str()))
+        .filter_map(|f| {
+            Some(Namespace {
+                name: f.name.clone(),
+                id: f.value.parse().ok()?,
+                old: r
+                    .field(&format!("old-{}", f.name))
+                    .and_then(|v| v.parse().ok()),
+            })
+        })
+        .collect()
+}
+
 /// One record that ties an event to the container.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Match {
@@ -142,6 +194,10 @@ pub struct Match {
     /// For [`Role::Target`] and [`Role::Op`]: the target process.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub opid: Option<i64>,
+    /// For [`Role::Op`]: the namespaces the record names (the target's,
+    /// for `set`, `nest` and `join`; those that changed, for `ns`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub namespaces: Vec<Namespace>,
 }
 
 impl Match {
@@ -159,15 +215,30 @@ impl Match {
             ),
             Role::Packet => format!("packet in a network namespace of {}", self.contid),
             Role::Op => format!(
-                "op={} {}{session}{}",
+                "op={} {}{session}{}{}",
                 self.op.as_deref().unwrap_or("?"),
                 self.contid,
                 if self.success == Some(false) {
                     " refused"
                 } else {
                     ""
-                }
+                },
+                self.changes()
             ),
+        }
+    }
+
+    /// For `op=ns`: ": utsns 21->31, netns 25->32"; "" otherwise.
+    fn changes(&self) -> String {
+        let changed: Vec<String> = self
+            .namespaces
+            .iter()
+            .filter_map(|n| n.old.map(|old| format!("{} {old}->{}", n.name, n.id)))
+            .collect();
+        if changed.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", changed.join(", "))
         }
     }
 }
@@ -177,6 +248,8 @@ fn chain_holds(text: &str, id: ContainerId) -> Option<String> {
     chain.contains(&id).then(|| ids::chain_string(&chain))
 }
 
+/// The session a record names: `contsession=<n>`; none for `unset` (and
+/// for 4294967295, which logs of older kernels wrote for it).
 fn session_of(r: &Record) -> Option<u32> {
     r.field("contsession")
         .and_then(|s| s.parse::<u32>().ok())
@@ -201,6 +274,7 @@ pub fn matches(event: &Event, id: ContainerId) -> Vec<Match> {
                     op: None,
                     success: None,
                     opid: None,
+                    namespaces: Vec::new(),
                 });
             }
             continue;
@@ -224,6 +298,7 @@ pub fn matches(event: &Event, id: ContainerId) -> Vec<Match> {
                 op: None,
                 success: None,
                 opid,
+                namespaces: Vec::new(),
             }
         } else {
             Match {
@@ -233,6 +308,7 @@ pub fn matches(event: &Event, id: ContainerId) -> Vec<Match> {
                 op: r.field("op").map(str::to_owned),
                 success: r.field("res").map(|v| v == "1" || v == "success"),
                 opid,
+                namespaces: namespaces_of(r),
             }
         });
     }
@@ -524,7 +600,7 @@ mod tests {
     }
 
     #[test]
-    fn targets_ops_and_sentinels_are_told_apart() {
+    fn targets_ops_and_placeholders_are_told_apart() {
         let e = ev(
             1,
             1,
@@ -532,10 +608,13 @@ mod tests {
                 rec(
                     CONTAINER_OP,
                     &[
-                        ("op", "join"),
+                        ("op", "set"),
                         ("opid", "9"),
                         ("contid", A),
-                        ("contsession", "4294967295"),
+                        ("old-contid", "unset"),
+                        ("contsession", "unset"),
+                        ("mntns", "12"),
+                        ("utsns", "13"),
                         ("res", "0"),
                     ],
                 ),
@@ -543,7 +622,18 @@ mod tests {
                     CONTAINER_ID,
                     &[("opid", "9"), ("contid", A), ("contsession", "2")],
                 ),
-                rec(CONTAINER_ID, &[("contid", "?"), ("contsession", "2")]),
+                // A write that held no valid ID names no container.
+                rec(
+                    CONTAINER_OP,
+                    &[
+                        ("op", "set"),
+                        ("opid", "9"),
+                        ("contid", "unset"),
+                        ("old-contid", "unset"),
+                        ("contsession", "unset"),
+                        ("res", "0"),
+                    ],
+                ),
             ],
         );
         let m = matches(&e, id(A));
@@ -556,7 +646,50 @@ mod tests {
             (m[1].role, m[1].opid, m[1].session),
             (Role::Target, Some(9), Some(2))
         );
-        assert_eq!(m[0].describe(), format!("op=join {A} refused"));
+        let ns: Vec<(&str, u64, Option<u64>)> = m[0]
+            .namespaces
+            .iter()
+            .map(|n| (n.name.as_str(), n.id, n.old))
+            .collect();
+        assert_eq!(ns, vec![("mntns", 12, None), ("utsns", 13, None)]);
+        assert!(m[1].namespaces.is_empty());
+        assert_eq!(m[0].describe(), format!("op=set {A} refused"));
+    }
+
+    #[test]
+    fn a_namespace_change_says_what_changed() {
+        let e = ev(
+            1,
+            1,
+            vec![rec(
+                CONTAINER_OP,
+                &[
+                    ("op", "ns"),
+                    ("opid", "9"),
+                    ("contid", A),
+                    ("contsession", "2"),
+                    ("old-utsns", "21"),
+                    ("utsns", "31"),
+                    ("old-childpidns", "4"),
+                    ("childpidns", "33"),
+                    ("res", "1"),
+                ],
+            )],
+        );
+        let m = matches(&e, id(A));
+        assert_eq!(m.len(), 1);
+        assert_eq!(
+            m[0].describe(),
+            format!("op=ns {A} session 2: utsns 21->31, childpidns 4->33")
+        );
+        let json = serde_json::to_value(&m[0]).expect("JSON");
+        assert_eq!(
+            json["namespaces"],
+            serde_json::json!([
+                {"name": "utsns", "id": 31, "old": 21},
+                {"name": "childpidns", "id": 33, "old": 4},
+            ])
+        );
     }
 
     #[test]

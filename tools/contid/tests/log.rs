@@ -16,6 +16,12 @@
 //! * 98 sleep in A/B;                              99 an outside kill of A/B's sleep (opid)
 //! * 100 A/B ends (op=destroy);                    101 an outside user message
 //! * 102 C's worker, whose comm is hex encoded
+//! * 103 crun's registration into C refused (EBUSY: no session)
+//! * 104 C's worker unshares UTS and net (op=ns, an exit rule on unshare)
+//!
+//! The records are in the grammar of the kernel's issue 20: namespaces as
+//! their IDs, `unset` the only placeholder, the subject's fields only in a
+//! registration record that stands alone (90: crun had no audit context).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -53,8 +59,8 @@ fn libauparse_groups_container_records_into_their_events() {
             .expect("event present");
         e.records.iter().map(|r| r.rtype).collect()
     };
-    // 17 events: the daemon's start and serials 87 to 102.
-    assert_eq!(events.len(), 17);
+    // 19 events: the daemon's start and serials 87 to 104.
+    assert_eq!(events.len(), 19);
     // CONTAINER_ID right after SYSCALL, in the same event.
     assert_eq!(types(88), vec![1300, 1340, 1309, 1307, 1302, 1302, 1327]);
     // A user message preceded by its CONTAINER_ID: one event.
@@ -63,6 +69,9 @@ fn libauparse_groups_container_records_into_their_events() {
     assert_eq!(types(97), vec![1341, 1300, 1340, 1327]);
     // A lone CONTAINER_OP is an event of its own.
     assert_eq!(types(100), vec![1341]);
+    assert_eq!(types(90), vec![1341]);
+    // A namespace change belongs to its system call's event.
+    assert_eq!(types(104), vec![1300, 1340, 1341, 1327]);
     let e102 = events
         .iter()
         .find(|e| e.serial == 102)
@@ -82,7 +91,7 @@ fn a_container_has_its_own_and_its_nested_containers_events_in_time_order() {
     for b in [B, "0xb0b", "2827"] {
         assert_eq!(serials(b), vec![97, 98, 99, 100], "{b}");
     }
-    assert_eq!(serials(C), vec![90, 96, 102]);
+    assert_eq!(serials(C), vec![90, 96, 102, 103, 104]);
     assert!(serials("0x1234").is_empty());
 }
 
@@ -119,6 +128,66 @@ fn each_event_says_how_it_concerns_the_container() {
         "audit(1764450003.500:99) target pid 330 in {ab} session 4\n"
     )));
     assert!(!text.contains('\u{1d}'));
+}
+
+#[test]
+fn registrations_and_namespace_changes_name_their_namespaces() {
+    let events = events();
+    let found = log::select(&events, parse_id(C).expect("valid ID"));
+    let ns = |i: usize| -> Vec<(String, u64, Option<u64>)> {
+        found[i].matches[0]
+            .namespaces
+            .iter()
+            .map(|n| (n.name.clone(), n.id, n.old))
+            .collect()
+    };
+    // The registration (90, a record of its own with its subject's fields):
+    // the target's eight namespaces, by ID.
+    assert_eq!(found[0].matches[0].op.as_deref(), Some("set"));
+    assert_eq!(
+        ns(0),
+        [
+            ("mntns", 20),
+            ("utsns", 21),
+            ("ipcns", 22),
+            ("pidns", 23),
+            ("netns", 25),
+            ("userns", 3),
+            ("cgroupns", 24),
+            ("timens", 6)
+        ]
+        .map(|(n, id)| (n.to_owned(), id, None))
+    );
+    // The refused registration: no session (contsession=unset).
+    let refused = &found[3].matches[0];
+    assert_eq!(
+        (refused.session, refused.success, refused.opid),
+        (None, Some(false), Some(345))
+    );
+    // The namespace change: what changed, old and new.
+    let m: Vec<(Role, Option<u32>)> = found[4]
+        .matches
+        .iter()
+        .map(|m| (m.role, m.session))
+        .collect();
+    assert_eq!(m, vec![(Role::Subject, Some(2)), (Role::Op, Some(2))]);
+    let changed: Vec<(String, u64, Option<u64>)> = found[4].matches[1]
+        .namespaces
+        .iter()
+        .map(|n| (n.name.clone(), n.id, n.old))
+        .collect();
+    assert_eq!(
+        changed,
+        vec![
+            ("utsns".to_owned(), 31, Some(21)),
+            ("netns".to_owned(), 32, Some(25))
+        ]
+    );
+    let text = log::render_events(&found);
+    assert!(text.contains(&format!("audit(1764450005.000:103) op=set {C} refused\n")));
+    assert!(text.contains(&format!(
+        "audit(1764450005.500:104) in {C} session 2; op=ns {C} session 2: utsns 21->31, netns 25->32\n"
+    )));
 }
 
 #[test]
@@ -166,7 +235,7 @@ fn the_log_command_prints_text_and_json() {
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(text.lines().filter(|l| l.starts_with("---- ")).count(), 3);
+    assert_eq!(text.lines().filter(|l| l.starts_with("---- ")).count(), 5);
     assert!(text.contains("type=UNKNOWN[1340] msg=audit(1764450004.500:102): contid=3f2504e0"));
 
     let out = Command::new(bin)
@@ -179,7 +248,8 @@ fn the_log_command_prints_text_and_json() {
     assert_eq!(v.as_array().map(Vec::len), Some(1));
     assert_eq!(v[0]["contid"], C);
     assert_eq!(v[0]["session"], 2);
-    assert_eq!(v[0]["events"], 3);
+    // 90, 96, 102 and 104 (103, refused, has no session).
+    assert_eq!(v[0]["events"], 4);
     assert_eq!(v[0]["comm"], "nginx");
 
     let out = Command::new(bin)
