@@ -142,6 +142,51 @@ struct audit_contid_ns_change *audit_contid_ns_slot(void)
 	return &ctx->contid_ns;
 }
 
+/*
+ * The namespace hooks' mechanics, here so that a contained task's
+ * unshare() pays one call to save and one to compare; what a change means
+ * is decided in Rust (audit_contid_ns_changed()).
+ */
+void __audit_contid_ns_save(struct audit_contid_ns *ns)
+{
+	ns->nsproxy = current->nsproxy;
+	get_nsproxy(ns->nsproxy);
+	ns->cred = get_current_cred();
+}
+
+void __audit_contid_ns_log(const struct audit_contid_ns *ns)
+{
+	unsigned int diff = audit_contid_ns_diff(ns->nsproxy, ns->cred,
+						 current->nsproxy, current_cred());
+
+	if (!diff) {
+		audit_contid_put_ns(ns->nsproxy, ns->cred);
+		return;
+	}
+	audit_contid_ns_changed(current, ns->nsproxy, ns->cred, diff,
+				audit_contid_ns_slot(), false);
+}
+
+void __audit_contid_clone_ns(struct task_struct *child)
+{
+	const struct cred *cred = rcu_dereference_protected(child->cred, 1);
+	unsigned int diff = audit_contid_ns_diff(current->nsproxy, current_cred(),
+						 child->nsproxy, cred);
+
+	if (!diff)
+		return;
+	audit_contid_get_ns(child->nsproxy, cred);
+	audit_contid_ns_changed(child, child->nsproxy, cred, diff,
+				audit_contid_ns_slot(), true);
+}
+
+void __audit_contid_ns_change_put(struct audit_contid_ns_change *change)
+{
+	audit_contid_put_ns(change->nsproxy, change->cred);
+	change->nsproxy = NULL;
+	change->cred = NULL;
+}
+
 bool audit_contid_in_syscall(void)
 {
 	struct audit_context *ctx = audit_context();
@@ -181,6 +226,17 @@ struct net *audit_contid_task_net(struct task_struct *t)
 		net = get_net(t->nsproxy->net_ns);
 	task_unlock(t);
 	return net;
+}
+
+u64 audit_contid_task_net_id(struct task_struct *t)
+{
+	u64 id = 0;
+
+	task_lock(t);
+	if (t->nsproxy)
+		id = t->nsproxy->net_ns->ns.ns_id;
+	task_unlock(t);
+	return id;
 }
 
 void audit_contid_put_net(struct net *net)

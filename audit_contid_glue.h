@@ -74,6 +74,16 @@ unsigned int audit_contid_ns_diff(const struct nsproxy *a, const struct cred *ca
 struct audit_contid_ns_change;
 
 /*
+ * Implemented in Rust: @t's namespaces changed in current's syscall (the
+ * types in @diff); @nsproxy and @cred are the ones before (or, with @clone,
+ * the child's), with a reference on each that moves to the callee; @slot is
+ * audit_contid_ns_slot().
+ */
+void audit_contid_ns_changed(struct task_struct *t, struct nsproxy *nsproxy,
+			     const struct cred *cred, unsigned int diff,
+			     struct audit_contid_ns_change *slot, bool clone);
+
+/*
  * Where current's syscall keeps a namespace change for its event: NULL when
  * current has no audit context, is not in a syscall, or its context is a
  * dummy (no audit rules: the event cannot be recorded).
@@ -104,6 +114,9 @@ struct audit_contid_net *audit_contid_net(const struct net *net);
 
 /* A reference on @t's network namespace, or NULL if it has none left. */
 struct net *audit_contid_task_net(struct task_struct *t);
+
+/* The namespace ID of @t's network namespace, or 0 if it has none left. */
+u64 audit_contid_task_net_id(struct task_struct *t);
 
 /* put_net(), which bindgen cannot see. */
 void audit_contid_put_net(struct net *net);

@@ -396,7 +396,9 @@ pub unsafe extern "C" fn audit_contid_log_net(
         let mut named = 0usize;
         let (passed, total) = netns::each_listed(net, &rcu, |c| {
             let text = ChainText::from_innermost(c.ids());
-            let text = text.as_str().as_bytes();
+            // Without its newline (and without the UTF-8 check of `as_str`).
+            let text = text.as_bytes();
+            let text = &text[..text.len() - 1];
             // The separator goes where the text does: one copy each.
             let sep: &[u8] = if named > 0 { b"," } else { b"" };
             if len + sep.len() + text.len() > NET_TEXT_MAX {

@@ -17,11 +17,7 @@
 
 use kernel::{bindings, prelude::*, task::Task};
 
-use crate::{
-    audit,
-    netns::{self, NetRef},
-    task,
-};
+use crate::{audit, netns, task};
 
 /// The namespace types, in the order of `enum audit_contid_ns_type`.
 pub(crate) const TYPES: usize = bindings::audit_contid_ns_type_AUDIT_CONTID_NS_TYPES as usize;
@@ -96,15 +92,6 @@ impl Held {
         }
     }
 
-    /// The types that differ from `other`'s (the own pid namespace aside).
-    fn diff(&self, other: &Held) -> u32 {
-        // SAFETY: Both are live (type invariant); the C function only reads
-        // their namespace pointers.
-        unsafe {
-            bindings::audit_contid_ns_diff(self.nsproxy, self.cred, other.nsproxy, other.cred)
-        }
-    }
-
     /// Their namespace IDs, with `own_pid` as the own pid namespace.
     fn ids(&self, own_pid: *const bindings::pid_namespace) -> Ids {
         let mut id = [0; TYPES];
@@ -115,99 +102,48 @@ impl Held {
     }
 }
 
-/// Saves current's namespaces in `ns` before `unshare()`, `setns()` or
-/// `execve()` commits: references on its nsproxy and creds.
-///
-/// # Safety
-///
-/// `ns` is valid for writes and the caller's alone, for the call; the
-/// caller passes it to `__audit_contid_ns_log()` afterwards.
-#[export]
-pub unsafe extern "C" fn __audit_contid_ns_save(ns: *mut bindings::audit_contid_ns) {
-    // SAFETY: The caller lends `ns`, writable and unshared, for the call.
-    let ns = unsafe { &mut *ns };
-    // SAFETY: current's own, in its syscall.
-    let held = unsafe { Held::of(kernel::current!()) };
-    // SAFETY: Live (current's); the references are ours, put by
-    // `__audit_contid_ns_log()` or moved to the audit context.
-    unsafe { bindings::audit_contid_get_ns(held.nsproxy, held.cred) };
-    ns.nsproxy = held.nsproxy;
-    ns.cred = held.cred;
-}
-
-/// Notes how current's namespaces changed since `ns` was saved.
-///
-/// # Safety
-///
-/// `ns` is valid for reads, saved by `__audit_contid_ns_save()` (whose
-/// references move here); process context, in current's syscall.
-#[export]
-pub unsafe extern "C" fn __audit_contid_ns_log(ns: *const bindings::audit_contid_ns) {
-    // INVARIANT: We hold a reference on each (`__audit_contid_ns_save`).
-    // SAFETY: The caller lends `ns`, saved and readable, for the call.
-    let old = unsafe {
-        Held {
-            nsproxy: (*ns).nsproxy,
-            cred: (*ns).cred,
-        }
-    };
-    let current: &Task = kernel::current!();
-    // SAFETY: current's own, in its syscall.
-    let now = unsafe { Held::of(current) };
-    changed(current, old, old.diff(&now), false);
-}
-
-/// Notes the namespaces a new task got that its creator (current) does not
-/// have.
-///
-/// # Safety
-///
-/// `child` is the task current just created, not yet woken up (so it is
-/// live and has its namespaces); process context, in current's syscall.
-#[export]
-pub unsafe extern "C" fn __audit_contid_clone_ns(child: *mut bindings::task_struct) {
-    // SAFETY: The caller guarantees `child` is live for the call; `Task` is
-    // a transparent wrapper of `task_struct`.
-    let child = unsafe { &*child.cast::<Task>() };
-    // SAFETY: current's, and a child current created and has not woken up.
-    let (now, new) = unsafe { (Held::of(kernel::current!()), Held::of(child)) };
-    let diff = now.diff(&new);
-    if diff != 0 {
-        // SAFETY: Live (the child's); the references are ours, moved to the
-        // audit context or put by `changed`.
-        unsafe { bindings::audit_contid_get_ns(new.nsproxy, new.cred) };
-        changed(child, new, diff, true);
-    }
-}
-
 /// `t`'s namespaces changed in current's syscall (the types in `diff`):
 /// attributes `t`'s container to a network namespace it entered, and keeps
-/// `held` (the namespaces before, or for a `clone` the child's, with a
-/// reference on each, which move here) in the syscall's audit context for
-/// its event, or puts them.
-fn changed(t: &Task, held: Held, diff: u32, clone: bool) {
-    let keep = diff != 0;
-    if keep && diff & (1 << NET) != 0 {
-        if let Some(net) = NetRef::of_task(t) {
-            if let Some(session) = task::session_ref(t) {
-                netns::attribute(session.container(), &net);
-            }
+/// what the hook held (the namespaces before, or for a `clone` the child's)
+/// in the syscall's audit context for its event, or puts it. Called by the
+/// namespace hooks' C mechanics (audit_contid_glue.c), which compare.
+///
+/// # Safety
+///
+/// `t` is current, or a task current created and has not woken up;
+/// `nsproxy` and `cred` are live, with a reference on each that moves here;
+/// `slot` is null or current's audit context's change; process context, in
+/// current's syscall.
+#[export]
+pub unsafe extern "C" fn audit_contid_ns_changed(
+    t: *mut bindings::task_struct,
+    nsproxy: *mut bindings::nsproxy,
+    cred: *const bindings::cred,
+    diff: u32,
+    slot: *mut bindings::audit_contid_ns_change,
+    clone: bool,
+) {
+    // SAFETY: The caller guarantees `t` is live for the call; `Task` is a
+    // transparent wrapper of `task_struct`.
+    let t = unsafe { &*t.cast::<Task>() };
+    if diff & (1 << NET) != 0 {
+        if let Some(session) = task::session_ref(t) {
+            // Any task in a container may do this: accounted to it.
+            netns::attribute_task(session.container(), t, GFP_KERNEL_ACCOUNT);
         }
     }
-    // SAFETY: FFI call; it reads current's own audit context.
-    let slot = unsafe { bindings::audit_contid_ns_slot() };
     // SAFETY: A non-null slot is current's audit context's, which only
     // current touches and which outlives the syscall we are in.
-    match (keep, unsafe { slot.as_mut() }) {
-        (true, Some(slot)) if slot.nsproxy.is_null() => {
-            slot.nsproxy = held.nsproxy;
-            slot.cred = held.cred;
+    match unsafe { slot.as_mut() } {
+        Some(slot) if slot.nsproxy.is_null() => {
+            slot.nsproxy = nsproxy;
+            slot.cred = cred;
             slot.pid = t.tgid();
             slot.clone = clone;
         }
         // SAFETY: The references are ours (see above) and nothing keeps
-        // them.
-        _ => unsafe { bindings::audit_contid_put_ns(held.nsproxy, held.cred) },
+        // them: no event to log them in, or one change kept already.
+        _ => unsafe { bindings::audit_contid_put_ns(nsproxy, cred) },
     }
 }
 
@@ -254,21 +190,4 @@ pub unsafe extern "C" fn __audit_contid_ns_change_log(
     let text = audit::ns_change_text(change.pid, s, &old, &new);
     drop(rcu);
     audit::log_ns_change(&text);
-}
-
-/// Drops the namespace change kept in `change`: `audit_reset_context()`.
-///
-/// # Safety
-///
-/// `change` is an audit context's, being reset by its owner.
-#[export]
-pub unsafe extern "C" fn __audit_contid_ns_change_put(
-    change: *mut bindings::audit_contid_ns_change,
-) {
-    // SAFETY: The caller lends the change, which only it touches, for the
-    // call.
-    let change = unsafe { &mut *change };
-    let nsproxy = core::mem::replace(&mut change.nsproxy, core::ptr::null_mut());
-    // SAFETY: The change held a reference on each, which moves here.
-    unsafe { bindings::audit_contid_put_ns(nsproxy, change.cred) };
 }

@@ -30,6 +30,7 @@
 use core::ptr::{self, NonNull};
 
 use kernel::{
+    alloc::Flags,
     bindings,
     prelude::*,
     sync::{
@@ -243,13 +244,12 @@ fn links_of<'a>(c: &Container, _nets: &'a Nets) -> impl Iterator<Item = &'a Link
 /// Attributes container `c` to `net`: from now on, packets logged there list
 /// it, until it dies or `net` is freed. Without memory the container is left
 /// out, with a warning. Process context; allocates only for a namespace the
-/// container is not attributed to yet, before taking the lock. The newest
-/// attribution goes first.
-pub(crate) fn attribute(c: &Container, net: &NetRef) {
+/// container is not attributed to yet, before taking the lock, with `flags`.
+/// The newest attribution goes first.
+fn attribute(c: &Container, net: &NetRef, flags: Flags) {
     let net_id = net.id();
     let attributed = |nets: &Nets| links_of(c, nets).any(|l| l.net_id == net_id);
-    // A container with no namespace yet (a new one) needs no look.
-    if !c.netns_links().load(Relaxed).is_null() && attributed(&NETS.lock()) {
+    if is_attributed(c, net_id) {
         return;
     }
     let link = KBox::new(
@@ -262,7 +262,7 @@ pub(crate) fn attribute(c: &Container, net: &NetRef) {
             net_id,
             rcu: Opaque::uninit(),
         },
-        GFP_KERNEL_ACCOUNT,
+        flags,
     );
     let Ok(link) = link else {
         kernel::pr_warn_once!(
@@ -298,6 +298,27 @@ pub(crate) fn attribute(c: &Container, net: &NetRef) {
     }
     count.store(count.load(Relaxed) + 1, Relaxed);
     drop(nets);
+}
+
+/// Whether `c` is attributed to the namespace whose ID is `net_id`. A
+/// container with no namespace yet (a new one) needs no look.
+fn is_attributed(c: &Container, net_id: u64) -> bool {
+    !c.netns_links().load(Relaxed).is_null()
+        && links_of(c, &NETS.lock()).any(|l| l.net_id == net_id)
+}
+
+/// Attributes container `c` to `t`'s network namespace (see [`attribute`]),
+/// taking a reference on the namespace only if there is something to do.
+pub(crate) fn attribute_task(c: &Container, t: &Task, flags: Flags) {
+    // SAFETY: `t` is live; the C function reads its namespace's ID under
+    // `task_lock()`.
+    let net_id = unsafe { bindings::audit_contid_task_net_id(t.as_ptr()) };
+    if net_id == 0 || is_attributed(c, net_id) {
+        return;
+    }
+    if let Some(net) = NetRef::of_task(t) {
+        attribute(c, &net, flags);
+    }
 }
 
 /// Takes `l` off its namespace's list, whose length is `count`.

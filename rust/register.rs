@@ -17,7 +17,7 @@ use crate::{
     audit::{self, Attempt},
     container::{self, Container},
     id::{self, Chain, ContainerId, ParseError},
-    netns::{self, NetRef},
+    netns,
     registry::{Place, REGISTRY},
     rules::{self, Liveness, Op, Refusal, Request},
     session::Session,
@@ -300,8 +300,8 @@ fn register(
     drop(tasklist);
     drop(reg);
     // Packets logged in the target's network namespace name the container.
-    if let Some(net) = NetRef::of_task(target) {
-        netns::attribute(session.container(), &net);
-    }
+    // The writer is privileged and the link lives as long as the container
+    // (not the writer's cgroup): not accounted.
+    netns::attribute_task(session.container(), target, GFP_KERNEL);
     Ok(Registration { op, session: num })
 }
