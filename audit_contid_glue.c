@@ -63,17 +63,19 @@ void audit_contid_ns_ids(const struct nsproxy *nsp, const struct cred *cred,
 			 const struct pid_namespace *own_pid,
 			 u64 id[AUDIT_CONTID_NS_TYPES])
 {
-	id[AUDIT_CONTID_NS_MNT] = nsp->mnt_ns->ns.ns_id;
-	id[AUDIT_CONTID_NS_UTS] = nsp->uts_ns->ns.ns_id;
-	id[AUDIT_CONTID_NS_IPC] = nsp->ipc_ns->ns.ns_id;
-	id[AUDIT_CONTID_NS_PID] = own_pid ? own_pid->ns.ns_id : 0;
-	id[AUDIT_CONTID_NS_PID_FOR_CHILDREN] =
-		nsp->pid_ns_for_children ? nsp->pid_ns_for_children->ns.ns_id : 0;
-	id[AUDIT_CONTID_NS_NET] = nsp->net_ns->ns.ns_id;
-	id[AUDIT_CONTID_NS_USER] = cred->user_ns->ns.ns_id;
-	id[AUDIT_CONTID_NS_CGROUP] = nsp->cgroup_ns->ns.ns_id;
-	id[AUDIT_CONTID_NS_TIME] = nsp->time_ns->ns.ns_id;
-	id[AUDIT_CONTID_NS_TIME_FOR_CHILDREN] = nsp->time_ns_for_children->ns.ns_id;
+	/* A type that is configured out has no namespace: NULL, reported as 0. */
+#define NS_ID(p) ({ typeof(p) __p = (p); __p ? __p->ns.ns_id : 0; })
+	id[AUDIT_CONTID_NS_MNT] = NS_ID(nsp->mnt_ns);
+	id[AUDIT_CONTID_NS_UTS] = NS_ID(nsp->uts_ns);
+	id[AUDIT_CONTID_NS_IPC] = NS_ID(nsp->ipc_ns);
+	id[AUDIT_CONTID_NS_PID] = NS_ID(own_pid);
+	id[AUDIT_CONTID_NS_PID_FOR_CHILDREN] = NS_ID(nsp->pid_ns_for_children);
+	id[AUDIT_CONTID_NS_NET] = NS_ID(nsp->net_ns);
+	id[AUDIT_CONTID_NS_USER] = NS_ID(cred->user_ns);
+	id[AUDIT_CONTID_NS_CGROUP] = NS_ID(nsp->cgroup_ns);
+	id[AUDIT_CONTID_NS_TIME] = NS_ID(nsp->time_ns);
+	id[AUDIT_CONTID_NS_TIME_FOR_CHILDREN] = NS_ID(nsp->time_ns_for_children);
+#undef NS_ID
 }
 
 void audit_contid_task_ns_ids(struct task_struct *t,
@@ -233,7 +235,7 @@ u64 audit_contid_task_net_id(struct task_struct *t)
 	u64 id = 0;
 
 	task_lock(t);
-	if (t->nsproxy)
+	if (t->nsproxy && t->nsproxy->net_ns)
 		id = t->nsproxy->net_ns->ns.ns_id;
 	task_unlock(t);
 	return id;

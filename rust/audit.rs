@@ -108,8 +108,9 @@ struct Buffer<'a> {
 }
 
 impl Buffer<'_> {
-    /// Writes `part` into the record.
-    fn write(&self, part: Part<'_>) {
+    /// Writes `part` into the record: whether it was written whole (a text
+    /// that the record could not grow for is not written at all).
+    fn write(&self, part: Part<'_>) -> bool {
         let ab = self.ab.as_ptr();
         // SAFETY: The buffer is live (type invariant) and used by one task at
         // a time, as audit buffers are. `audit_log_n_raw()` copies `len`
@@ -118,9 +119,12 @@ impl Buffer<'_> {
         unsafe {
             match part {
                 Part::Text(text) => {
-                    bindings::audit_log_n_raw(ab, text.as_ptr().cast::<c_char>(), text.len())
+                    bindings::audit_log_n_raw(ab, text.as_ptr().cast::<c_char>(), text.len()) == 0
                 }
-                Part::TaskInfo => bindings::audit_log_task_info(ab),
+                Part::TaskInfo => {
+                    bindings::audit_log_task_info(ab);
+                    true
+                }
             }
         }
     }
@@ -169,7 +173,8 @@ impl Record {
     /// in an event of its own. With `always`, even when no rule asks for it,
     /// but only while audit is enabled (as the kernel logs a `loginuid`
     /// change). With `wait`, it may wait for room in the audit backlog;
-    /// without, a record that finds no room is counted lost.
+    /// without, a record that finds no room is counted lost (and its memory
+    /// comes from `GFP_ATOMIC`, which never sleeps but may use reserves).
     fn start(in_syscall: bool, ty: i32, always: bool, wait: bool) -> Option<Self> {
         let current = kernel::current!();
         // SAFETY: `audit_enabled` is a valid, aligned global word that, like
@@ -188,7 +193,7 @@ impl Record {
             let gfp = if wait {
                 bindings::GFP_KERNEL
             } else {
-                bindings::GFP_NOWAIT | bindings::__GFP_NOWARN
+                bindings::GFP_ATOMIC | bindings::__GFP_NOWARN
             };
             bindings::audit_log_start(ctx, gfp, ty)
         };
@@ -238,7 +243,7 @@ fn container_id_text(opid: Option<i32>, s: SessionView<'_>) -> ContainerIdText {
 /// buffer's flags): never under RCU.
 fn log_container_id(ab: &Buffer<'_>, first: bool, t: &ContainerIdText) {
     ab.aux(CONTAINER_ID, first, |aux| {
-        aux.write(Part::Text(t.as_bytes()))
+        aux.write(Part::Text(t.as_bytes()));
     });
 }
 
@@ -391,25 +396,35 @@ pub unsafe extern "C" fn audit_contid_log_net(
         return;
     }
     ab.aux(CONTAINER_ID, false, |aux| {
-        aux.write(Part::Text(b"contid="));
+        if !aux.write(Part::Text(b"contid=")) {
+            return;
+        }
         let mut len = "contid=".len();
         let mut named = 0usize;
         let (passed, total) = netns::each_listed(net, &rcu, |c| {
-            let text = ChainText::from_innermost(c.ids());
+            let chain = ChainText::from_innermost(c.ids());
             // Without its newline (and without the UTF-8 check of `as_str`).
-            let text = text.as_bytes();
-            let text = &text[..text.len() - 1];
-            // The separator goes where the text does: one copy each.
-            let sep: &[u8] = if named > 0 { b"," } else { b"" };
-            if len + sep.len() + text.len() > NET_TEXT_MAX {
+            let chain = chain.as_bytes();
+            let chain = &chain[..chain.len() - 1];
+            // A separator and its chain are written in one piece, so that a
+            // record that cannot grow (in softirq, `GFP_ATOMIC`) stops at a
+            // chain's end and stays well formed; the rest count as omitted.
+            let mut t = Text::<{ MAX_CHAIN_TEXT + 2 }>::new();
+            if named > 0 {
+                t.push(b",");
+            }
+            t.push(chain);
+            if len + t.len > NET_TEXT_MAX || !aux.write(Part::Text(t.as_bytes())) {
                 return false;
             }
-            aux.write(Part::Text(sep));
-            aux.write(Part::Text(text));
-            len += sep.len() + text.len();
+            len += t.len;
             named += 1;
             true
         });
+        if named == 0 {
+            // They all ended since the look above.
+            aux.write(Part::Text(b"unset"));
+        }
         let omitted = total.saturating_sub(passed);
         if omitted > 0 {
             let mut t = Text::<32>::new();
