@@ -105,11 +105,11 @@ static inline int audit_status(int fd, struct audit_status *st)
 }
 
 /*
- * The kernel's count of lost records (AUDIT_GET), asked on a socket of its
- * own: an AUDIT_GET on a daemon socket would throw away the records queued
- * before its answer. Dies if it cannot be read.
+ * The kernel's audit status (AUDIT_GET), asked on a socket of its own: an
+ * AUDIT_GET on a daemon socket would throw away the records queued before
+ * its answer. Dies if it cannot be read.
  */
-static inline unsigned int kernel_lost(void)
+static inline struct audit_status kernel_status(void)
 {
 	struct audit_status st = {};
 	int fd, err;
@@ -121,7 +121,13 @@ static inline unsigned int kernel_lost(void)
 	close(fd);
 	if (err)
 		die("AUDIT_GET", -err);
-	return st.lost;
+	return st;
+}
+
+/* The kernel's count of lost records; dies if it cannot be read. */
+static inline unsigned int kernel_lost(void)
+{
+	return kernel_status().lost;
 }
 
 static inline int audit_set(int fd, __u32 mask, __u32 enabled, __u32 pid, __u32 backlog)
@@ -291,6 +297,26 @@ static inline void auditd_stop(struct auditd *d)
 	free(d->rec);
 }
 
+#ifdef __KSELFTEST_HARNESS_H
+/*
+ * A fixture's setup: makes @d the audit daemon and returns true, or skips the
+ * test (false) where container IDs are unsupported or a real audit daemon
+ * runs. Any other failure fails the test.
+ */
+static inline bool auditd_setup(struct __test_metadata *_metadata, struct auditd *d)
+{
+	int err;
+
+	if (unsupported())
+		SKIP(return false, "%s", unsupported());
+	err = auditd_start(d);
+	if (err == -EBUSY)
+		SKIP(return false, "an audit daemon is running");
+	ASSERT_EQ(0, err);
+	return true;
+}
+#endif
+
 /*
  * Collects records until @ms milliseconds pass without one. Records lost on
  * our side (the socket overran, or more than MAX_RECORDS came) are counted in
@@ -346,6 +372,18 @@ static inline void records_complete(const struct auditd *d)
 {
 	if (d->lost)
 		die("audit records were lost: the log cannot be searched", ENOBUFS);
+}
+
+/* "key=value" into a static buffer (one per call site is enough for needles). */
+#define FIELD(fmt, ...) ({ static char _f[CHAIN_MAX + 64]; \
+	snprintf(_f, sizeof(_f), fmt, __VA_ARGS__); _f; })
+
+/* What follows "audit(...): " in @r: its fields ("" if it has no such prefix). */
+static inline const char *body_of(const struct record *r)
+{
+	const char *p = strstr(r->text, "): ");
+
+	return p ? p + 3 : "";
 }
 
 /* Whether @r is of @type and its text contains every one of @needles. */

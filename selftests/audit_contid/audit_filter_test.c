@@ -613,14 +613,8 @@ FIXTURE(filter) {
 
 FIXTURE_SETUP(filter)
 {
-	int err;
-
-	if (unsupported())
-		SKIP(return, "%s", unsupported());
-	err = auditd_start(&self->d);
-	if (err == -EBUSY)
-		SKIP(return, "an audit daemon is running");
-	ASSERT_EQ(0, err);
+	if (!auditd_setup(_metadata, &self->d))
+		return;
 	ASSERT_EQ(0, rules_open(&self->rules));
 }
 

@@ -14,7 +14,6 @@
  * No rule selecting the syscall: nothing, however many calls. A call that
  * changes nothing, or a task outside containers: nothing.
  */
-#include <linux/nsfs.h>
 #include <sys/syscall.h>
 
 #include "../kselftest_harness.h"
@@ -22,9 +21,6 @@
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
-#endif
-#ifndef NS_GET_ID
-#define NS_GET_ID _IOR(0xb7, 0xd, __u64)
 #endif
 
 /* The key of the test's rules on namespace syscalls. */
@@ -81,30 +77,7 @@ struct log {
 
 static struct log *log_new(void)
 {
-	struct log *l = mmap(NULL, sizeof(*l), PROT_READ | PROT_WRITE,
-			     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-
-	if (l == MAP_FAILED)
-		die("mmap", errno);
-	memset(l, 0, sizeof(*l));
-	return l;
-}
-
-/* NS_GET_ID of /proc/self/ns/@name; dies if it cannot be read. */
-static unsigned long long ns_id(const char *name)
-{
-	char path[64];
-	__u64 id;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/self/ns/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		die(path, errno);
-	if (ioctl(fd, NS_GET_ID, &id))
-		die("NS_GET_ID", errno);
-	close(fd);
-	return id;
+	return shared_zalloc(sizeof(struct log));
 }
 
 static void snap_self(struct snap *s)
@@ -112,7 +85,7 @@ static void snap_self(struct snap *s)
 	int i;
 
 	for (i = 0; i < NSK; i++)
-		s->id[i] = ns_id(nskeys[i].proc);
+		s->id[i] = ns_id(0, nskeys[i].proc);
 }
 
 /* Which namespaces differ between @a and @b, as a bit mask of nskeys[] indices. */
@@ -166,23 +139,6 @@ static int marked(int rc)
 	return rc;
 }
 
-static int agent_wait(struct agent *a)
-{
-	int st;
-
-	if (waitpid(a->pid, &st, 0) != a->pid)
-		return 254;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 255;
-}
-
-/* Lets a started agent run (agent_start() holds it until then). */
-static void agent_go(struct agent *a)
-{
-	if (write(a->go, "g", 1) != 1)
-		die("releasing an agent", errno);
-	close(a->go);
-}
-
 /* Whether the getppid() record of task @pid has come. */
 static bool marker_seen(const struct auditd *d, pid_t pid)
 {
@@ -212,7 +168,7 @@ static int run_agent(struct auditd *d, struct agent *a, int seconds)
 	bool done = false;
 	int st = 0;
 
-	agent_go(a);
+	agent_let_go(a);
 	while (now() < end) {
 		auditd_collect(d, 20);
 		if (!done && waitpid(a->pid, &st, WNOHANG) == a->pid)
@@ -231,27 +187,6 @@ static int run_agent(struct auditd *d, struct agent *a, int seconds)
 		return NO_MARKER;
 	auditd_collect(d, 200);
 	return WEXITSTATUS(st);
-}
-
-static const char *uuid_of(unsigned long long v)
-{
-	static char u[8][40];
-	static int i;
-
-	i = (i + 1) % 8;
-	fmt_uuid(v, u[i]);
-	return u[i];
-}
-
-#define FIELD(fmt, ...) ({ static char _f[CHAIN_MAX + 64]; \
-	snprintf(_f, sizeof(_f), fmt, __VA_ARGS__); _f; })
-
-/* The text of @r after its "audit(...): " prefix. */
-static const char *body(const struct record *r)
-{
-	const char *p = strstr(r->text, "): ");
-
-	return p ? p + 3 : r->text;
 }
 
 /*
@@ -340,7 +275,7 @@ static void check_calls(struct __test_metadata *_metadata, struct auditd *d,
 			op = in_event(d, AUDIT_CONTAINER_OP, r->serial);
 			ASSERT_NE(NULL, op)
 				TH_LOG("%s call %d: no op=ns, wanted %s", what, n, want);
-			EXPECT_STREQ(want, body(op)) TH_LOG("%s call %d", what, n);
+			EXPECT_STREQ(want, body_of(op)) TH_LOG("%s call %d", what, n);
 		} else {
 			EXPECT_EQ(0, in_event_count(d, AUDIT_CONTAINER_OP, r->serial))
 				TH_LOG("%s call %d wants no op=ns: %s", what, n,
@@ -395,14 +330,8 @@ FIXTURE(audit) {
 
 FIXTURE_SETUP(audit)
 {
-	int err;
-
-	if (unsupported())
-		SKIP(return, "%s", unsupported());
-	err = auditd_start(&self->d);
-	if (err == -EBUSY)
-		SKIP(return, "an audit daemon is running");
-	ASSERT_EQ(0, err);
+	if (!auditd_setup(_metadata, &self->d))
+		return;
 	self->rules.fd = self->d.fd;
 	ASSERT_EQ(0, audit_set_backlog(self->d.fd, 8192, self->d.saved.backlog_wait_time));
 	/* The agents' last getppid(): see marked(). Its context is then never dummy. */
@@ -487,7 +416,7 @@ static int flood(void *arg)
 {
 	struct clone3_args args = { .flags = CLONE_NEWUTS, .exit_signal = SIGCHLD };
 	struct log *l = arg;
-	unsigned long long first = ns_id("uts");
+	unsigned long long first = ns_id(0, "uts");
 	int fd[2], i, st;
 	pid_t pid;
 
@@ -495,7 +424,7 @@ static int flood(void *arg)
 	for (i = 0; i < FLOOD_UNSHARE; i++)
 		if (unshare(CLONE_NEWUTS))
 			return marked(1);
-	if (ns_id("uts") == first)
+	if (ns_id(0, "uts") == first)
 		return marked(2);
 	fd[1] = open("/proc/self/ns/uts", O_RDONLY | O_CLOEXEC);
 	if (fd[0] < 0 || fd[1] < 0)
@@ -724,13 +653,13 @@ TEST_F_TIMEOUT(audit, setns_there_and_back_logs_each_change_and_no_op_calls_noth
 
 	ASSERT_EQ(0, add_ns_rule(&self->rules, false));
 	agent_start(&h, elsewhere, there);
-	agent_go(&h);
+	agent_let_go(&h);
 	ASSERT_TRUE(wait_for(&there->ready, 30));
 	l->there = h.pid;
 	ASSERT_EQ(0, agent_in(&a, travel, l, test_id(0)));
 	t = run_agent(&self->d, &a, 60);
 	STORE(there->release, 1);
-	ASSERT_EQ(0, agent_wait(&h));
+	ASSERT_EQ(0, agent_reap(&h));
 	ASSERT_EQ(0, t);
 	/* Two calls changing nothing, 7 types there and back, the user namespace. */
 	ASSERT_EQ(2 + 2 * (TRAVELS - 1) + 1, l->n);

@@ -16,7 +16,6 @@
  * Needs nft (Debian's nftables), iptables-nft (Debian's iptables) and a
  * kernel with NF_TABLES_INET, NFT_LOG, NFT_COMPAT and the AUDIT target.
  */
-#include <linux/nsfs.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
@@ -25,10 +24,6 @@
 
 #ifndef AUDIT_NETFILTER_PKT
 #define AUDIT_NETFILTER_PKT 1324
-#endif
-
-#ifndef NS_GET_ID
-#define NS_GET_ID _IOR(0xb7, 0xd, __u64)
 #endif
 
 #define IPTABLES "/usr/sbin/iptables-nft"
@@ -43,60 +38,7 @@ struct report {
 
 static struct report *report_new(void)
 {
-	struct report *r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE,
-				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-
-	if (r == MAP_FAILED)
-		die("mmap", errno);
-	memset(r, 0, sizeof(*r));
-	return r;
-}
-
-/* NS_GET_ID of /proc/@pid/ns/@name: the namespace ID; dies if it cannot be read. */
-static unsigned long long ns_id(pid_t pid, const char *name)
-{
-	char path[64];
-	__u64 id;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		die(path, errno);
-	if (ioctl(fd, NS_GET_ID, &id))
-		die("NS_GET_ID", errno);
-	close(fd);
-	return id;
-}
-
-static const char *uuid_of(unsigned long long v)
-{
-	static char u[8][40];
-	static int i;
-
-	i = (i + 1) % 8;
-	fmt_uuid(v, u[i]);
-	return u[i];
-}
-
-#define FIELD(fmt, ...) ({ static char _f[CHAIN_MAX + 64]; \
-	snprintf(_f, sizeof(_f), fmt, __VA_ARGS__); _f; })
-
-/* Lets a started agent run (agent_start() holds it until then). */
-static void agent_go(struct agent *a)
-{
-	if (write(a->go, "g", 1) != 1)
-		die("releasing an agent", errno);
-	close(a->go);
-}
-
-static int agent_wait(struct agent *a)
-{
-	int st;
-
-	if (waitpid(a->pid, &st, 0) != a->pid)
-		return 254;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 255;
+	return shared_zalloc(sizeof(struct report));
 }
 
 /* In an agent: tell the test, and hold until it says go on. */
@@ -130,14 +72,6 @@ static bool listed(const char *list, unsigned long long id)
 		if ((p == list || p[-1] == ',') && (p[n] == ',' || !p[n]))
 			return true;
 	return false;
-}
-
-/* The text of @r after its "audit(...): " prefix. */
-static const char *body(const struct record *r)
-{
-	const char *p = strstr(r->text, "): ");
-
-	return p ? p + 3 : r->text;
 }
 
 /*
@@ -191,14 +125,7 @@ FIXTURE(audit) {
 
 FIXTURE_SETUP(audit)
 {
-	int err;
-
-	if (unsupported())
-		SKIP(return, "%s", unsupported());
-	err = auditd_start(&self->d);
-	if (err == -EBUSY)
-		SKIP(return, "an audit daemon is running");
-	ASSERT_EQ(0, err);
+	auditd_setup(_metadata, &self->d);
 }
 
 FIXTURE_TEARDOWN(audit)
@@ -236,9 +163,9 @@ TEST_F(audit, packet_names_the_containers_of_its_namespace)
 
 	agent_start(&a, packet_in_own_namespace, r);
 	ASSERT_EQ(0, set_contid(a.pid, id));
-	agent_go(&a);
+	agent_let_go(&a);
 	if (!wait_for(&r->ready, 30)) {
-		rc = agent_wait(&a);
+		rc = agent_reap(&a);
 		ASSERT_NE(90, rc) TH_LOG(NFT " is missing: 'make deps' installs nftables");
 		ASSERT_EQ(0, rc);
 	}
@@ -250,13 +177,13 @@ TEST_F(audit, packet_names_the_containers_of_its_namespace)
 	EXPECT_TRUE(listed(netns, r->net)) TH_LOG("%s", netns);
 	EXPECT_TRUE(listed(netns, ns_id(getpid(), "net"))) TH_LOG("%s", netns);
 	STORE(r->release, 1);
-	ASSERT_EQ(0, agent_wait(&a));
+	ASSERT_EQ(0, agent_reap(&a));
 	auditd_collect(&self->d, 300);
 
 	ASSERT_EQ(1, packets(&self->d, pkt, 4));
 	cid = in_event(&self->d, AUDIT_CONTAINER_ID, pkt[0]->serial);
 	ASSERT_NE(NULL, cid) TH_LOG("no CONTAINER_ID in the packet's event");
-	EXPECT_STREQ(FIELD("contid=%s", uuid_of(id)), body(cid));
+	EXPECT_STREQ(FIELD("contid=%s", uuid_of(id)), body_of(cid));
 	/* After the packet's record, in its event. */
 	EXPECT_EQ(0, event_index(&self->d, AUDIT_NETFILTER_PKT, pkt[0]->serial));
 	EXPECT_EQ(1, event_index(&self->d, AUDIT_CONTAINER_ID, pkt[0]->serial));
@@ -303,16 +230,16 @@ TEST_F(audit, registration_names_the_container_in_the_target_namespace)
 	struct agent a;
 
 	agent_start(&a, waits_in_own_namespace, r);
-	agent_go(&a);
+	agent_let_go(&a);
 	ASSERT_TRUE(wait_for(&r->ready, 30));
 	ASSERT_EQ(0, set_contid(a.pid, id));
 	STORE(r->release, 1);
-	ASSERT_EQ(0, agent_wait(&a));
+	ASSERT_EQ(0, agent_reap(&a));
 	auditd_collect(&self->d, 300);
 	ASSERT_EQ(1, packets(&self->d, pkt, 4));
 	cid = in_event(&self->d, AUDIT_CONTAINER_ID, pkt[0]->serial);
 	ASSERT_NE(NULL, cid);
-	EXPECT_STREQ(FIELD("contid=%s", uuid_of(id)), body(cid));
+	EXPECT_STREQ(FIELD("contid=%s", uuid_of(id)), body_of(cid));
 }
 
 struct travel {
@@ -351,7 +278,7 @@ TEST_F(audit, containers_sharing_a_namespace_are_listed_newest_first_and_go_when
 
 	agent_start(&a, packet_in_own_namespace, ra);
 	ASSERT_EQ(0, set_contid(a.pid, ida));
-	agent_go(&a);
+	agent_let_go(&a);
 	ASSERT_TRUE(wait_for(&ra->ready, 30));
 	/* Keeps A's namespace once A is gone. */
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", a.pid);
@@ -360,7 +287,7 @@ TEST_F(audit, containers_sharing_a_namespace_are_listed_newest_first_and_go_when
 	tb.there = a.pid;
 	agent_start(&b, packet_in_their_namespace, &tb);
 	ASSERT_EQ(0, set_contid(b.pid, idb));
-	agent_go(&b);
+	agent_let_go(&b);
 	ASSERT_TRUE(wait_for(&rb->ready, 30));
 	ASSERT_EQ(1, debugfs_lookup_netns(uuid_of(idb), NULL, NULL, netns));
 	EXPECT_TRUE(listed(netns, ra->net)) TH_LOG("%s", netns);
@@ -369,17 +296,17 @@ TEST_F(audit, containers_sharing_a_namespace_are_listed_newest_first_and_go_when
 	ASSERT_EQ(2, packets(&self->d, pkt, 4));
 	cid = in_event(&self->d, AUDIT_CONTAINER_ID, pkt[0]->serial);
 	ASSERT_NE(NULL, cid);
-	EXPECT_STREQ(FIELD("contid=%s", uuid_of(ida)), body(cid));
+	EXPECT_STREQ(FIELD("contid=%s", uuid_of(ida)), body_of(cid));
 	cid = in_event(&self->d, AUDIT_CONTAINER_ID, pkt[1]->serial);
 	ASSERT_NE(NULL, cid);
-	EXPECT_STREQ(FIELD("contid=%s,%s", uuid_of(idb), uuid_of(ida)), body(cid));
+	EXPECT_STREQ(FIELD("contid=%s,%s", uuid_of(idb), uuid_of(ida)), body_of(cid));
 	auditd_forget(&self->d);
 
 	/* Both die: the namespace forgets them. */
 	STORE(ra->release, 1);
 	STORE(rb->release, 1);
-	ASSERT_EQ(0, agent_wait(&a));
-	ASSERT_EQ(0, agent_wait(&b));
+	ASSERT_EQ(0, agent_reap(&a));
+	ASSERT_EQ(0, agent_reap(&b));
 	EXPECT_EQ(0, debugfs_lookup(uuid_of(ida), NULL, NULL));
 	EXPECT_EQ(0, debugfs_lookup(uuid_of(idb), NULL, NULL));
 	/* A packet there now, from outside containers, names none. */
@@ -498,7 +425,7 @@ static void crowd_end(struct auditd *d, struct crowd *c, struct agent *a)
 {
 	STORE(c->send, 1);
 	STORE(c->done, 1);
-	agent_wait(a);
+	agent_reap(a);
 	auditd_collect(d, 500);
 	auditd_forget(d);
 }
@@ -531,9 +458,9 @@ static const char *crowd_packet(struct __test_metadata *_metadata, struct auditd
 		fmt_uuid(test_id(i), chains[i]);
 	qsort(chains, n, sizeof(chains[0]), by_text);
 	agent_start(&a, crowd_host, c);
-	agent_go(&a);
+	agent_let_go(&a);
 	if (!wait_for(&c->ready, 120)) {
-		rc = agent_wait(&a);
+		rc = agent_reap(&a);
 		ASSERT_NE(90, rc) TH_LOG(NFT " is missing: 'make deps' installs nftables");
 		ASSERT_EQ(0, rc);
 	}
@@ -569,7 +496,7 @@ static const char *crowd_packet(struct __test_metadata *_metadata, struct auditd
 	/* Read before the crowd ends, checked after. */
 	k = packets(d, pkt, 4);
 	cid = k == 1 ? in_event(d, AUDIT_CONTAINER_ID, pkt[0]->serial) : NULL;
-	snprintf(text, sizeof(text), "%s", cid ? body(cid) : "");
+	snprintf(text, sizeof(text), "%s", cid ? body_of(cid) : "");
 	i = cid ? event_index(d, AUDIT_CONTAINER_ID, pkt[0]->serial) : -1;
 	crowd_end(d, c, &a);
 	munmap(c, sizeof(*c));
@@ -656,23 +583,6 @@ static const char inet_ruleset[] =
 	"  }\n"
 	"}\n";
 
-/* Sends one UDP packet to [::1]:9 in the current network namespace. */
-static int send_packet6(void)
-{
-	struct sockaddr_in6 to = {
-		.sin6_family = AF_INET6, .sin6_port = htons(9), .sin6_addr = IN6ADDR_LOOPBACK_INIT,
-	};
-	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int err = 0;
-
-	if (fd < 0)
-		return errno;
-	if (sendto(fd, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)) != 1)
-		err = errno;
-	close(fd);
-	return err;
-}
-
 /* In a container: a namespace of its own, Debian's inet table, one packet of each family. */
 static int packet_in_inet_table(void *arg)
 {
@@ -711,7 +621,7 @@ TEST_F_TIMEOUT(audit, inet_table_packets_of_both_families_name_the_container, 60
 	for (i = 0; i < 2; i++) {
 		cid = in_event(&self->d, AUDIT_CONTAINER_ID, pkt[i]->serial);
 		ASSERT_NE(NULL, cid) TH_LOG("no CONTAINER_ID for %s", pkt[i]->text);
-		EXPECT_STREQ(FIELD("contid=%s", uuid_of(id)), body(cid));
+		EXPECT_STREQ(FIELD("contid=%s", uuid_of(id)), body_of(cid));
 		EXPECT_EQ(1, event_index(&self->d, AUDIT_CONTAINER_ID, pkt[i]->serial));
 	}
 }
@@ -755,7 +665,7 @@ TEST_F_TIMEOUT(audit, iptables_audit_target_packet_names_the_container, 60)
 	EXPECT_NE(NULL, strstr(pkt[0]->text, " dport=9")) TH_LOG("%s", pkt[0]->text);
 	cid = in_event(&self->d, AUDIT_CONTAINER_ID, pkt[0]->serial);
 	ASSERT_NE(NULL, cid) TH_LOG("no CONTAINER_ID in the packet's event");
-	EXPECT_STREQ(FIELD("contid=%s", uuid_of(id)), body(cid));
+	EXPECT_STREQ(FIELD("contid=%s", uuid_of(id)), body_of(cid));
 	EXPECT_EQ(1, event_index(&self->d, AUDIT_CONTAINER_ID, pkt[0]->serial));
 }
 

@@ -20,34 +20,7 @@
 #include "../kselftest_harness.h"
 #include "audit.h"
 
-#include <linux/nsfs.h>
-#ifndef NS_GET_ID
-#define NS_GET_ID _IOR(0xb7, 0xd, __u64)
-#endif
-
 static char chain[CHAIN_MAX], buf[CHAIN_MAX];
-
-/* "key=value" into a static buffer (one per call site is enough for needles). */
-#define FIELD(fmt, ...) ({ static char _f[CHAIN_MAX + 32]; \
-	snprintf(_f, sizeof(_f), fmt, __VA_ARGS__); _f; })
-
-static const char *uuid_of(unsigned long long v)
-{
-	static char u[8][40];
-	static int i;
-
-	i = (i + 1) % 8;
-	fmt_uuid(v, u[i]);
-	return u[i];
-}
-
-/* What follows "audit(...): " in a record: its fields. */
-static const char *body_of(const struct record *r)
-{
-	const char *p = strstr(r->text, "): ");
-
-	return p ? p + 3 : "";
-}
 
 /*
  * The value of field @key of @r, up to the next space, into @out (CHAIN_MAX
@@ -86,30 +59,6 @@ static const char *const ns_file[] = {
 };
 
 #define NS_TEXT 256
-
-/*
- * The ID of task @pid's namespace of type @file: what NS_GET_ID returns on
- * /proc/PID/ns/<file>, 0 if the kernel has no such namespace type (the file
- * does not exist while the task does). Dies if it cannot be read.
- */
-static unsigned long long ns_id(pid_t pid, const char *file)
-{
-	char path[64], dir[48];
-	__u64 id = 0;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, file);
-	snprintf(dir, sizeof(dir), "/proc/%d/ns", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT && !access(dir, F_OK))
-		return 0;
-	if (fd < 0)
-		die(path, errno);
-	if (ioctl(fd, NS_GET_ID, &id))
-		die("NS_GET_ID", errno);
-	close(fd);
-	return id;
-}
 
 /*
  * " mntns=<id> utsns=<id> ... timens=<id>": task @pid's namespaces as a
@@ -256,14 +205,8 @@ FIXTURE(audit) {
 
 FIXTURE_SETUP(audit)
 {
-	int err;
-
-	if (unsupported())
-		SKIP(return, "%s", unsupported());
-	err = auditd_start(&self->d);
-	if (err == -EBUSY)
-		SKIP(return, "an audit daemon is running");
-	ASSERT_EQ(0, err);
+	if (!auditd_setup(_metadata, &self->d))
+		return;
 	ASSERT_EQ(0, auditd_add_rule(&self->d, __NR_getppid));
 	ASSERT_EQ(0, auditd_add_rule(&self->d, __NR_kill));
 }
@@ -1169,22 +1112,6 @@ static const char *pressure_start(void)
 	while (!LOAD(*press.hog_state) && now() < end)
 		usleep(1000);
 	return LOAD(*press.hog_state) ? NULL : "the spinning task did not start";
-}
-
-/* The kernel's audit status, asked on a socket of its own; dies if it cannot be read. */
-static struct audit_status kernel_status(void)
-{
-	struct audit_status st = {};
-	int fd, err;
-
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
-	if (fd < 0)
-		die("opening an audit socket", errno);
-	err = audit_status(fd, &st);
-	close(fd);
-	if (err)
-		die("AUDIT_GET", -err);
-	return st;
 }
 
 #define FULL_KIDS 12

@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <linux/capability.h>
 #include <linux/close_range.h>
+#include <linux/nsfs.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -29,6 +30,10 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#ifndef NS_GET_ID
+#define NS_GET_ID _IOR(0xb7, 0xd, __u64)
+#endif
 
 #define UNSET "unset\n"
 #define NO_SESSION 4294967295u
@@ -49,6 +54,17 @@ static inline void die(const char *what, int err)
 	fprintf(stderr, "# %s: %s\n", what, strerror(err));
 	fflush(stderr);
 	abort();
+}
+
+/* @size zeroed bytes shared with the children forked later; dies if it cannot map them. */
+static inline void *shared_zalloc(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		die("mmap", errno);
+	memset(p, 0, size);
+	return p;
 }
 
 /* IDs unique to this test process, so tests never collide with leftovers. */
@@ -79,6 +95,17 @@ static inline void fmt_uuid(unsigned long long v, char *out)
 {
 	sprintf(out, "00000000-0000-0000-%04llx-%012llx", (v >> 48) & 0xffff,
 		v & 0xffffffffffffull);
+}
+
+/* The UUID text of ID @v, in 8 static buffers used in turn: 8 per expression. */
+static inline const char *uuid_of(unsigned long long v)
+{
+	static char u[8][40];
+	static int i;
+
+	i = (i + 1) % 8;
+	fmt_uuid(v, u[i]);
+	return u[i];
 }
 
 /* Appends "<uuid of v>" to a chain string, with '/' when not empty. */
@@ -160,6 +187,36 @@ static inline int read_proc(pid_t pid, pid_t tid, const char *file, char *buf,
 		return errno;
 	buf[n] = '\0';
 	return 0;
+}
+
+/*
+ * NS_GET_ID of /proc/@pid/ns/@name (@pid 0: /proc/self, right in any PID
+ * namespace): the namespace's ID, or 0 if the kernel has no namespaces of
+ * that type (the file is missing while the task is not). Dies if it cannot
+ * be read.
+ */
+static inline unsigned long long ns_id(pid_t pid, const char *name)
+{
+	char dir[32], path[64];
+	__u64 id = 0;
+	int fd, err;
+
+	if (pid)
+		snprintf(dir, sizeof(dir), "/proc/%d/ns", pid);
+	else
+		snprintf(dir, sizeof(dir), "/proc/self/ns");
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+		if (err == ENOENT && !access(dir, F_OK))
+			return 0;
+		die(path, err);
+	}
+	if (ioctl(fd, NS_GET_ID, &id))
+		die("NS_GET_ID", errno);
+	close(fd);
+	return id;
 }
 
 /* The chain of a task as read (@buf holds CHAIN_MAX); dies if unreadable. */
@@ -282,17 +339,31 @@ static inline void agent_start(struct agent *a, int (*fn)(void *), void *arg)
 		_exit(went ? fn(arg) : 0);
 }
 
-/* Lets the agent run and waits for it; returns its exit code. */
-static inline int agent_finish(struct agent *a)
+/* Waits for the agent: its exit code, 254 if it cannot be waited for, 255 if killed. */
+static inline int agent_reap(struct agent *a)
 {
 	int st;
 
-	if (write(a->go, "g", 1) != 1)
-		return 253;
-	close(a->go);
 	if (waitpid(a->pid, &st, 0) != a->pid)
 		return 254;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 255;
+}
+
+/* Lets a started agent run (agent_start() holds it until then); dies if it cannot. */
+static inline void agent_let_go(struct agent *a)
+{
+	if (write(a->go, "g", 1) != 1)
+		die("releasing an agent", errno);
+	close(a->go);
+}
+
+/* Lets the agent run and waits for it; returns its exit code. */
+static inline int agent_finish(struct agent *a)
+{
+	if (write(a->go, "g", 1) != 1)
+		return 253;
+	close(a->go);
+	return agent_reap(a);
 }
 
 /*
@@ -732,20 +803,37 @@ static inline int packet_rule(const char *table)
 	return pclose(f) ? 3 : 0;
 }
 
+/* Sends one UDP byte to @to (@len bytes) in the current network namespace; 0 or the errno. */
+static inline int send_udp(const void *to, socklen_t len)
+{
+	int fd = socket(((const struct sockaddr *)to)->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int err = 0;
+
+	if (fd < 0)
+		return errno;
+	if (sendto(fd, "x", 1, 0, to, len) != 1)
+		err = errno;
+	close(fd);
+	return err;
+}
+
 /* Sends one UDP packet to 127.0.0.1:9 in the current network namespace. */
 static inline int send_packet(void)
 {
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9) };
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int err = 0;
 
 	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0)
-		return errno;
-	if (sendto(fd, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)) != 1)
-		err = errno;
-	close(fd);
-	return err;
+	return send_udp(&to, sizeof(to));
+}
+
+/* Sends one UDP packet to [::1]:9 in the current network namespace. */
+static inline int send_packet6(void)
+{
+	struct sockaddr_in6 to = {
+		.sin6_family = AF_INET6, .sin6_port = htons(9), .sin6_addr = IN6ADDR_LOOPBACK_INIT,
+	};
+
+	return send_udp(&to, sizeof(to));
 }
 
 #endif /* AUDIT_CONTID_COMMON_H */
