@@ -107,35 +107,12 @@ struct pid_namespace *audit_contid_own_pid_ns_of(struct task_struct *t)
 	return task_active_pid_ns(t);
 }
 
-void audit_contid_get_ns(struct nsproxy *nsp, const struct cred *cred)
-{
-	get_nsproxy(nsp);
-	get_cred(cred);
-}
-
-void audit_contid_put_ns(struct nsproxy *nsp, const struct cred *cred)
-{
-	put_nsproxy(nsp);
-	put_cred(cred);
-}
-
-unsigned int audit_contid_ns_diff(const struct nsproxy *a, const struct cred *ca,
-				  const struct nsproxy *b, const struct cred *cb)
-{
-	return (a->mnt_ns != b->mnt_ns) << AUDIT_CONTID_NS_MNT |
-	       (a->uts_ns != b->uts_ns) << AUDIT_CONTID_NS_UTS |
-	       (a->ipc_ns != b->ipc_ns) << AUDIT_CONTID_NS_IPC |
-	       (a->pid_ns_for_children != b->pid_ns_for_children)
-			<< AUDIT_CONTID_NS_PID_FOR_CHILDREN |
-	       (a->net_ns != b->net_ns) << AUDIT_CONTID_NS_NET |
-	       (ca->user_ns != cb->user_ns) << AUDIT_CONTID_NS_USER |
-	       (a->cgroup_ns != b->cgroup_ns) << AUDIT_CONTID_NS_CGROUP |
-	       (a->time_ns != b->time_ns) << AUDIT_CONTID_NS_TIME |
-	       (a->time_ns_for_children != b->time_ns_for_children)
-			<< AUDIT_CONTID_NS_TIME_FOR_CHILDREN;
-}
-
-struct audit_contid_ns_change *audit_contid_ns_slot(void)
+/*
+ * Where current's syscall keeps a namespace change for its event: NULL when
+ * current has no audit context, is not in a syscall, or its context is a
+ * dummy (no audit rules: the event cannot be recorded).
+ */
+static struct audit_contid_ns_change *audit_contid_ns_slot(void)
 {
 	struct audit_context *ctx = audit_context();
 
@@ -146,47 +123,46 @@ struct audit_contid_ns_change *audit_contid_ns_slot(void)
 
 /*
  * The namespace hooks' mechanics, here so that a contained task's
- * unshare() pays one call to save and one to compare; what a change means
- * is decided in Rust (audit_contid_ns_changed()).
+ * unshare() pays one call: a reference on the namespaces it leaves, moved
+ * into the audit context, and a network namespace it enters reported to
+ * audit_contid_net_entered(). What changed is worked out, and logged, by
+ * __audit_contid_ns_change_log() only for a recorded event.
  */
-void __audit_contid_ns_save(struct audit_contid_ns *ns)
+static void audit_contid_ns_keep(struct audit_contid_ns_change *slot,
+				 struct task_struct *t, struct nsproxy *nsp,
+				 const struct cred *cred, bool clone)
 {
-	ns->nsproxy = current->nsproxy;
-	get_nsproxy(ns->nsproxy);
-	ns->cred = get_current_cred();
+	get_nsproxy(nsp);
+	slot->nsproxy = nsp;
+	slot->cred = cred ? get_cred(cred) : NULL;
+	slot->pid = task_tgid_nr(t);
+	slot->clone = clone;
 }
 
-void __audit_contid_ns_log(const struct audit_contid_ns *ns)
+void __audit_contid_ns_change(struct nsproxy *new, const struct cred *new_cred)
 {
-	unsigned int diff = audit_contid_ns_diff(ns->nsproxy, ns->cred,
-						 current->nsproxy, current_cred());
+	struct audit_contid_ns_change *slot = audit_contid_ns_slot();
+	struct nsproxy *old = current->nsproxy;
 
-	if (!diff) {
-		audit_contid_put_ns(ns->nsproxy, ns->cred);
-		return;
-	}
-	audit_contid_ns_changed(current, ns->nsproxy, ns->cred, diff,
-				audit_contid_ns_slot(), false);
+	if (new && new->net_ns != old->net_ns)
+		audit_contid_net_entered(current, new->net_ns);
+	if (slot && !slot->nsproxy)
+		audit_contid_ns_keep(slot, current, old,
+				     new_cred ? current_cred() : NULL, false);
 }
 
 void __audit_contid_clone_ns(struct task_struct *child)
 {
-	const struct cred *cred = rcu_dereference_protected(child->cred, 1);
-	unsigned int diff = audit_contid_ns_diff(current->nsproxy, current_cred(),
-						 child->nsproxy, cred);
+	struct audit_contid_ns_change *slot = audit_contid_ns_slot();
+	struct nsproxy *nsp = child->nsproxy;
+	const struct cred *cred = audit_contid_cred_of(child);
 
-	if (!diff)
-		return;
-	audit_contid_get_ns(child->nsproxy, cred);
-	audit_contid_ns_changed(child, child->nsproxy, cred, diff,
-				audit_contid_ns_slot(), true);
-}
-
-void __audit_contid_ns_change_put(struct audit_contid_ns_change *change)
-{
-	audit_contid_put_ns(change->nsproxy, change->cred);
-	change->nsproxy = NULL;
-	change->cred = NULL;
+	if (nsp->net_ns != current->nsproxy->net_ns)
+		audit_contid_net_entered(child, nsp->net_ns);
+	if (slot && !slot->nsproxy)
+		audit_contid_ns_keep(slot, child, nsp,
+				     cred->user_ns != current_user_ns() ? cred : NULL,
+				     true);
 }
 
 bool audit_contid_in_syscall(void)

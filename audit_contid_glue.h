@@ -60,35 +60,12 @@ const struct cred *audit_contid_cred_of(struct task_struct *t);
 /* @t's own pid namespace (current's, or a new child's: see above). */
 struct pid_namespace *audit_contid_own_pid_ns_of(struct task_struct *t);
 
-/* get_nsproxy(), get_cred(), put_nsproxy() and put_cred(). */
-void audit_contid_get_ns(struct nsproxy *nsp, const struct cred *cred);
-void audit_contid_put_ns(struct nsproxy *nsp, const struct cred *cred);
-
 /*
- * The namespace types (bits of enum audit_contid_ns_type) that differ
- * between two sets of namespaces, a task's own pid namespace aside.
+ * Implemented in Rust: @t, current or a task current created and has not
+ * woken up, enters (or entered) @net in current's syscall, which holds a
+ * reference on it.
  */
-unsigned int audit_contid_ns_diff(const struct nsproxy *a, const struct cred *ca,
-				  const struct nsproxy *b, const struct cred *cb);
-
-struct audit_contid_ns_change;
-
-/*
- * Implemented in Rust: @t's namespaces changed in current's syscall (the
- * types in @diff); @nsproxy and @cred are the ones before (or, with @clone,
- * the child's), with a reference on each that moves to the callee; @slot is
- * audit_contid_ns_slot().
- */
-void audit_contid_ns_changed(struct task_struct *t, struct nsproxy *nsproxy,
-			     const struct cred *cred, unsigned int diff,
-			     struct audit_contid_ns_change *slot, bool clone);
-
-/*
- * Where current's syscall keeps a namespace change for its event: NULL when
- * current has no audit context, is not in a syscall, or its context is a
- * dummy (no audit rules: the event cannot be recorded).
- */
-struct audit_contid_ns_change *audit_contid_ns_slot(void);
+void audit_contid_net_entered(struct task_struct *t, struct net *net);
 
 /* Whether current is in a syscall with an audit context. */
 bool audit_contid_in_syscall(void);

@@ -36,7 +36,7 @@ pub use audit::{
 pub use container::audit_contid_reap;
 pub use filter::audit_contid_match;
 pub use hooks::{audit_contid_fork, audit_contid_release};
-pub use namespaces::{__audit_contid_ns_change_log, audit_contid_ns_changed};
+pub use namespaces::{__audit_contid_ns_change_log, audit_contid_net_entered};
 pub use netns::audit_contid_net_exit;
 pub use proc::{audit_contid_proc_read, audit_contsession_proc_read};
 pub use register::audit_contid_proc_write;

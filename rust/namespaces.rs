@@ -2,9 +2,10 @@
 
 //! Namespace changes of tasks in containers, top to bottom: `unshare()`,
 //! `setns()` and `execve()` (its switch to the time namespace for children)
-//! save the task's namespaces before they commit and compare after
-//! (kernel/fork.c, kernel/nsproxy.c); `clone()` with namespace flags compares
-//! the new task's with its creator's (kernel_clone()).
+//! keep a reference on the namespaces the task leaves just before they
+//! commit (kernel/fork.c, kernel/nsproxy.c); `clone()` with namespace flags
+//! keeps one on the new task's (kernel_clone()). What changed is worked out
+//! when the record is logged.
 //!
 //! A change is auxiliary data of the syscall's event: it is kept in the
 //! syscall's audit context (nothing is kept when the context is a dummy) and
@@ -47,9 +48,6 @@ pub(crate) const fn is_own(ty: usize) -> bool {
     ty != bindings::audit_contid_ns_type_AUDIT_CONTID_NS_PID_FOR_CHILDREN as usize
         && ty != bindings::audit_contid_ns_type_AUDIT_CONTID_NS_TIME_FOR_CHILDREN as usize
 }
-
-/// The index of the network namespace in [`Ids`].
-const NET: usize = bindings::audit_contid_ns_type_AUDIT_CONTID_NS_NET as usize;
 
 /// The namespaces of `t`.
 pub(crate) fn ids(t: &Task) -> Ids {
@@ -102,69 +100,46 @@ impl Held {
     }
 }
 
-/// `t`'s namespaces changed in current's syscall (the types in `diff`):
-/// attributes `t`'s container to a network namespace it entered, and keeps
-/// what the hook held (the namespaces before, or for a `clone` the child's)
-/// in the syscall's audit context for its event, or puts it. Called by the
-/// namespace hooks' C mechanics (audit_contid_glue.c), which compare.
+/// `t` enters (or entered) network namespace `net` in current's syscall:
+/// attributes its container to it, whatever the rules (packets need it).
+/// Called by the namespace hooks' C mechanics (audit_contid_glue.c), which
+/// keep the change for the syscall's event.
 ///
 /// # Safety
 ///
-/// `t` is current, or a task current created and has not woken up;
-/// `nsproxy` and `cred` are live, with a reference on each that moves here;
-/// `slot` is null or current's audit context's change; process context, in
-/// current's syscall.
+/// `t` is current, or a task current created and has not woken up; current
+/// holds a reference on `net` for the call; process context, in current's
+/// syscall.
 #[export]
-pub unsafe extern "C" fn audit_contid_ns_changed(
+pub unsafe extern "C" fn audit_contid_net_entered(
     t: *mut bindings::task_struct,
-    nsproxy: *mut bindings::nsproxy,
-    cred: *const bindings::cred,
-    diff: u32,
-    slot: *mut bindings::audit_contid_ns_change,
-    clone: bool,
+    net: *mut bindings::net,
 ) {
     // SAFETY: The caller guarantees `t` is live for the call; `Task` is a
     // transparent wrapper of `task_struct`.
     let t = unsafe { &*t.cast::<Task>() };
-    if diff & (1 << NET) != 0 {
-        if let Some(session) = task::session_ref(t) {
-            // Any task in a container may do this: accounted to it.
-            netns::attribute_task(session.container(), t, GFP_KERNEL_ACCOUNT);
-        }
-    }
-    // SAFETY: A non-null slot is current's audit context's, which only
-    // current touches and which outlives the syscall we are in.
-    match unsafe { slot.as_mut() } {
-        Some(slot) if slot.nsproxy.is_null() => {
-            slot.nsproxy = nsproxy;
-            slot.cred = cred;
-            slot.pid = t.tgid();
-            slot.clone = clone;
-        }
-        // SAFETY: The references are ours (see above) and nothing keeps
-        // them: no event to log them in, or one change kept already.
-        _ => unsafe { bindings::audit_contid_put_ns(nsproxy, cred) },
+    // SAFETY: The caller holds a reference on `net` for the call.
+    let net = unsafe { netns::Net::from_raw(net) };
+    if let Some(session) = task::session_ref(t) {
+        // Any task in a container may do this: accounted to it.
+        netns::attribute(session.container(), net, GFP_KERNEL_ACCOUNT);
     }
 }
 
-/// Logs the namespace change kept in `change`: `audit_log_exit()`, for a
-/// recorded event.
+/// Logs the namespace change kept in `change`, if any namespace differs:
+/// `audit_log_exit()`, for a recorded event.
 ///
 /// # Safety
 ///
-/// `change` is current's audit context's, with references set; process
-/// context, at the exit of the syscall that kept it.
+/// `change` is current's audit context's, with a reference on its nsproxy
+/// and on its creds unless they are null (current's user namespace did not
+/// change); process context, at the exit of the syscall that kept it.
 #[export]
 pub unsafe extern "C" fn __audit_contid_ns_change_log(
     change: *mut bindings::audit_contid_ns_change,
 ) {
     // SAFETY: The caller lends current's context's change for the call.
     let change = unsafe { &*change };
-    // INVARIANT: The change holds a reference on each.
-    let kept = Held {
-        nsproxy: change.nsproxy,
-        cred: change.cred,
-    };
     let current: &Task = kernel::current!();
     // SAFETY: current's own; it has not changed them since (one change a
     // syscall), and a child's own pid namespace is the one its nsproxy
@@ -172,17 +147,31 @@ pub unsafe extern "C" fn __audit_contid_ns_change_log(
     let (now, own_pid, kept_pid) = unsafe {
         let own = bindings::audit_contid_own_pid_ns_of(current.as_ptr());
         let kept_pid = if change.clone {
-            (*kept.nsproxy).pid_ns_for_children
+            (*change.nsproxy).pid_ns_for_children
         } else {
             own
         };
         (Held::of(current), own, kept_pid)
+    };
+    // INVARIANT: The change holds a reference on its nsproxy, and on its
+    // creds if it has them; else they are current's.
+    let kept = Held {
+        nsproxy: change.nsproxy,
+        cred: if change.cred.is_null() {
+            now.cred
+        } else {
+            change.cred
+        },
     };
     let (old, new) = if change.clone {
         (now.ids(own_pid), kept.ids(kept_pid))
     } else {
         (kept.ids(kept_pid), now.ids(own_pid))
     };
+    // A setns() into the namespaces the task was in changes nothing.
+    if old == new {
+        return;
+    }
     let rcu = kernel::sync::rcu::read_lock();
     let Some(s) = task::session(current, &rcu) else {
         return;

@@ -246,7 +246,7 @@ fn links_of<'a>(c: &Container, _nets: &'a Nets) -> impl Iterator<Item = &'a Link
 /// out, with a warning. Process context; allocates only for a namespace the
 /// container is not attributed to yet, before taking the lock, with `flags`.
 /// The newest attribution goes first.
-fn attribute(c: &Container, net: &NetRef, flags: Flags) {
+pub(crate) fn attribute(c: &Container, net: &Net, flags: Flags) {
     let net_id = net.id();
     let attributed = |nets: &Nets| links_of(c, nets).any(|l| l.net_id == net_id);
     if is_attributed(c, net_id) {
@@ -258,7 +258,8 @@ fn attribute(c: &Container, net: &NetRef, flags: Flags) {
             pprev: Atomic::new(ptr::null_mut()),
             next_of_container: Atomic::new(ptr::null_mut()),
             container: NonNull::from(c),
-            net: net.0,
+            // SAFETY: A reference points to a live namespace.
+            net: unsafe { NonNull::new_unchecked(net.as_ptr()) },
             net_id,
             rcu: Opaque::uninit(),
         },
@@ -284,7 +285,7 @@ fn attribute(c: &Container, net: &NetRef, flags: Flags) {
         .store(c.netns_links().load(Relaxed), Relaxed);
     let link = KBox::into_raw(link);
     // INVARIANT (`Link`): linked on both lists with `NETS` held; `c` is
-    // live (the caller holds a reference) and `net` too (we do).
+    // live (the caller holds a reference) and `net` too (the caller's).
     // SAFETY: `link` was just made and is ours; `first` is null or a link
     // of the namespace's list (`NETS` is held, so it stays linked), whose
     // `pprev` now points to the new link's `next`. The release store
