@@ -13,6 +13,8 @@
 # make run     boot the kernel and run the demo (qemu/demo)
 # make shell   boot the kernel with a root shell on this terminal
 # make tools   build the userspace tool (tools/contid, release) into build/contid
+# make userspace  Debian's audit 3.0.9 with our series (userspace/audit) into
+#              build/audit, after the package's own tests (cached)
 # make patches the upstream series (cover letter + git format-patch) in build/patches
 # make series-check  git am the series on a fresh 7.3 tree: checkpatch, kernel-doc,
 #              =y and =n builds after every patch; the final tree's kselftest
@@ -24,7 +26,7 @@
 REPO := $(CURDIR)
 BUILD := $(REPO)/build
 
-.PHONY: all deps kernel selftests check check-debug check-kcsan bench profile fuzz lint run shell tools \
+.PHONY: all deps kernel selftests check check-debug check-kcsan bench profile fuzz lint run shell tools userspace \
 	patches series-check distro-check clean
 
 all: kernel
@@ -58,6 +60,9 @@ bench: deps
 
 profile: deps
 	@bash scripts/profile.sh
+
+userspace: deps
+	@bash scripts/userspace.sh >/dev/null
 
 run: kernel tools
 	@qemu/vm -- $(REPO)/qemu/demo

@@ -41,13 +41,30 @@ Pin-Priority: 500
 EOT
 fi
 
+# Debian's audit source for make userspace: apt-get source needs a deb-src line.
+DEBSRC=/etc/apt/sources.list.d/audit-contid-src.sources
+if [ ! -f "$DEBSRC" ] && ! grep -rqs '^Types: deb-src' /etc/apt/sources.list.d/ &&
+	! grep -qs '^deb-src ' /etc/apt/sources.list; then
+	cat > "$DEBSRC" <<EOT
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOT
+	NEED_UPDATE=1
+fi
+
 APT_PKGS=(clang-19 lld-19 llvm-19 libclang-19-dev qemu-system-x86 flex bison bc
 	libelf-dev libssl-dev cpio busybox-static udev make gcc libc6-dev
 	python3 python3-pip kmod rsync "linux-source-$KVER" auditd libcap-dev xz-utils
 	linux-perf libauparse-dev crun runc ccache python3-ply python3-git "linux-config-$KVER"
-	nftables iptables)
+	nftables iptables dpkg-dev libcap-ng-dev libwrap0-dev)
 missing=()
 for p in "${APT_PKGS[@]}"; do have_pkg "$p" || missing+=("$p"); done
+if [ -n "${NEED_UPDATE:-}" ] && [ ${#missing[@]} -eq 0 ]; then
+	apt-get update -qq || die "apt-get update failed"
+fi
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "deps: apt installing: ${missing[*]}"
 	apt-get update -qq || die "apt-get update failed"

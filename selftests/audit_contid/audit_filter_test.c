@@ -1288,4 +1288,18 @@ TEST_F(filter, other_operators_are_einval_and_change_nothing)
 	}
 }
 
+/*
+ * AUDIT_GET says the kernel has container IDs with a feature bit of its
+ * own, outside AUDIT_FEATURE_BITMAP_ALL (which every kernel reports whole).
+ */
+TEST(feature_bit_says_the_kernel_has_container_ids)
+{
+	struct audit_status st = kernel_status();
+
+	EXPECT_EQ(0, AUDIT_FEATURE_BITMAP_ALL & AUDIT_FEATURE_BITMAP_CONTAINERID);
+	EXPECT_EQ(AUDIT_FEATURE_BITMAP_CONTAINERID,
+		  st.feature_bitmap & AUDIT_FEATURE_BITMAP_CONTAINERID);
+	EXPECT_EQ(AUDIT_FEATURE_BITMAP_ALL, st.feature_bitmap & AUDIT_FEATURE_BITMAP_ALL);
+}
+
 TEST_HARNESS_MAIN
