@@ -64,7 +64,7 @@ profile: deps
 userspace: deps
 	@bash scripts/userspace.sh >/dev/null
 
-run: kernel tools
+run: kernel tools userspace
 	@qemu/vm -- $(REPO)/qemu/demo
 
 shell: kernel
