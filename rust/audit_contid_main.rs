@@ -25,6 +25,7 @@ mod register;
 mod registry;
 mod rules;
 mod session;
+mod signal;
 mod slab;
 mod task;
 
@@ -40,6 +41,7 @@ pub use namespaces::{__audit_contid_ns_change_log, audit_contid_net_entered};
 pub use netns::audit_contid_net_exit;
 pub use proc::{audit_contid_proc_read, audit_contsession_proc_read};
 pub use register::audit_contid_proc_write;
+pub use signal::{audit_contid_sig_sender, audit_contid_sig_sender_take};
 
 module! {
     type: AuditContid,

@@ -20,6 +20,16 @@
 #ifndef AUDIT_CONTAINER_ID
 #define AUDIT_CONTAINER_ID 1340
 #endif
+#ifndef AUDIT_SIGNAL_INFO2
+#define AUDIT_SIGNAL_INFO2 1020
+struct audit_sig_info2 {
+	__u32 uid;
+	__u32 pid;
+	__u32 ctx_len;
+	__u32 contid_len;
+	char data[];
+};
+#endif
 
 #define MAX_RECORDS 4096
 #define RECORD_MAX 2048

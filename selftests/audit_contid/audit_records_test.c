@@ -1577,4 +1577,206 @@ TEST_F(audit, nested_join_keeps_parent_live_and_ends_innermost_first)
 	EXPECT_EQ(0, agent_finish(&elsewhere));
 }
 
+/* An answer to AUDIT_SIGNAL_INFO or AUDIT_SIGNAL_INFO2. */
+struct sig_answer {
+	struct audit_sig_info2 h;	/* AUDIT_SIGNAL_INFO fills uid and pid */
+	char data[RECORD_MAX];
+	char contid[CHAIN_MAX];		/* the chain, NUL-terminated */
+};
+
+/*
+ * Asks who last signalled the audit daemon, as auditd does, on a socket of its
+ * own (the daemon socket's records stay queued for auditd_collect()). 0 and
+ * @a filled, or a negative errno; dies on a malformed answer.
+ */
+static int ask_signal_info(int type, struct sig_answer *a)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct nlmsghdr req = {
+		.nlmsg_len = NLMSG_LENGTH(0),
+		.nlmsg_type = type,
+		.nlmsg_flags = NLM_F_REQUEST,
+	};
+	struct {
+		struct nlmsghdr h;
+		char data[sizeof(struct sig_answer)];
+	} rep;
+	struct pollfd p;
+	size_t len;
+	ssize_t n;
+	int fd, err = 0;
+
+	memset(a, 0, sizeof(*a));
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
+	if (fd < 0)
+		return -errno;
+	if (sendto(fd, &req, req.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		err = -errno;
+	p = (struct pollfd){ .fd = fd, .events = POLLIN };
+	while (!err) {
+		if (poll(&p, 1, 5000) <= 0) {
+			err = -ETIMEDOUT;
+			break;
+		}
+		n = recv(fd, &rep, sizeof(rep), 0);
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		if (rep.h.nlmsg_type == NLMSG_ERROR) {
+			err = ((struct nlmsgerr *)NLMSG_DATA(&rep.h))->error;
+			break;
+		}
+		if (rep.h.nlmsg_type != type)
+			continue;
+		len = rep.h.nlmsg_len - NLMSG_LENGTH(0);
+		if (type == AUDIT_SIGNAL_INFO) {
+			if (len < 8)
+				die("AUDIT_SIGNAL_INFO answer shorter than uid and pid", EPROTO);
+			memcpy(&a->h, rep.data, 8);
+			break;
+		}
+		if (len < sizeof(a->h))
+			die("AUDIT_SIGNAL_INFO2 answer shorter than its header", EPROTO);
+		memcpy(&a->h, rep.data, sizeof(a->h));
+		/* The lengths account for the whole answer, exactly. */
+		if (len != sizeof(a->h) + a->h.ctx_len + a->h.contid_len ||
+		    a->h.contid_len >= CHAIN_MAX)
+			die("AUDIT_SIGNAL_INFO2 lengths do not add up", EPROTO);
+		memcpy(a->data, rep.data + sizeof(a->h), a->h.ctx_len + a->h.contid_len);
+		memcpy(a->contid, a->data + a->h.ctx_len, a->h.contid_len);
+		a->contid[a->h.contid_len] = 0;
+		break;
+	}
+	close(fd);
+	return err;
+}
+
+/* The uid the kernel reports for a sender: its loginuid if set, else its uid. */
+static unsigned int sender_uid(void)
+{
+	char buf[32];
+
+	if (!read_proc(getpid(), 0, "loginuid", buf, sizeof(buf)) &&
+	    strtoul(buf, NULL, 10) != NO_SESSION)
+		return strtoul(buf, NULL, 10);
+	return getuid();
+}
+
+struct signaller {
+	pid_t daemon;		/* who to signal */
+	unsigned long long inner;	/* the container to nest the sender in */
+	pid_t pid;		/* the sender */
+	char chain[CHAIN_MAX];	/* its chain, as procfs showed it */
+};
+
+static int signal_daemon(void *arg)
+{
+	struct signaller *s = arg;
+
+	return kill(s->daemon, SIGUSR1) ? 10 : 0;
+}
+
+/* In a container: nests a child in s->inner, which signals the daemon and exits. */
+static int nested_signaller(void *arg)
+{
+	struct signaller *s = arg;
+	struct agent t;
+
+	agent_start(&t, signal_daemon, s);
+	if (set_contid(t.pid, s->inner))
+		return 50;
+	s->pid = t.pid;
+	contid_of(t.pid, 0, s->chain);
+	s->chain[strcspn(s->chain, "\n")] = 0;
+	return agent_finish(&t);
+}
+
+TEST_F(audit, signal_info2_names_the_container_of_the_sender)
+{
+	struct signaller *s = shared_zalloc(sizeof(*s));
+	char inner[CHAIN_MAX + 32], outer[CHAIN_MAX + 32];
+	struct sig_answer a;
+	struct agent w;
+
+	ASSERT_NE(SIG_ERR, signal(SIGUSR1, SIG_IGN));
+	s->daemon = getpid();
+	s->inner = test_id(41);
+	agent_start(&w, nested_signaller, s);
+	ASSERT_EQ(0, set_contid(w.pid, test_id(40)));
+	ASSERT_EQ(0, agent_finish(&w));
+	/* Both levels, outermost first, as procfs shows them. */
+	ASSERT_EQ((size_t)(2 * 36 + 1), strlen(s->chain));
+	snprintf(inner, sizeof(inner), "op=destroy contid=%s res=1", s->chain);
+	snprintf(outer, sizeof(outer), "op=destroy contid=%s res=1", uuid_of(test_id(40)));
+
+	/*
+	 * The sender is gone and no task is left in either container, but the
+	 * kernel holds the sender's until the daemon asks.
+	 */
+	EXPECT_EQ(0, debugfs_lookup("none", NULL, NULL));
+	auditd_collect(&self->d, 300);
+	EXPECT_EQ(0, count(&self->d, AUDIT_CONTAINER_OP, (const char *const[]){ inner, NULL }));
+
+	ASSERT_EQ(0, ask_signal_info(AUDIT_SIGNAL_INFO2, &a));
+	EXPECT_EQ(s->pid, (pid_t)a.h.pid);
+	EXPECT_EQ(sender_uid(), a.h.uid);
+	EXPECT_STREQ(s->chain, a.contid);
+
+	/* Given once: the reference went with the answer, and both ends follow. */
+	ASSERT_EQ(0, ask_signal_info(AUDIT_SIGNAL_INFO2, &a));
+	EXPECT_EQ(s->pid, (pid_t)a.h.pid);
+	EXPECT_EQ(0u, a.h.contid_len);
+	EXPECT_EQ(0, debugfs_lookup("none", NULL, NULL));
+	auditd_collect(&self->d, 800);
+	EXPECT_EQ(1, count(&self->d, AUDIT_CONTAINER_OP, (const char *const[]){ inner, NULL }));
+	EXPECT_EQ(1, count(&self->d, AUDIT_CONTAINER_OP, (const char *const[]){ outer, NULL }));
+	EXPECT_EQ(0, grammar_errors(&self->d));
+}
+
+TEST_F(audit, signal_info_releases_the_sender_and_outsiders_have_no_container)
+{
+	struct signaller *s = shared_zalloc(sizeof(*s));
+	char want[CHAIN_MAX + 32];
+	struct sig_answer a;
+	struct agent w;
+
+	ASSERT_NE(SIG_ERR, signal(SIGUSR1, SIG_IGN));
+	s->daemon = getpid();
+	agent_start(&w, signal_daemon, s);
+	ASSERT_EQ(0, set_contid(w.pid, test_id(42)));
+	ASSERT_EQ(0, agent_finish(&w));
+
+	/* Stock auditd's request lets the container go as well. */
+	ASSERT_EQ(0, ask_signal_info(AUDIT_SIGNAL_INFO, &a));
+	EXPECT_EQ(w.pid, (pid_t)a.h.pid);
+	EXPECT_EQ(0, debugfs_lookup("none", NULL, NULL));
+	auditd_collect(&self->d, 800);
+	snprintf(want, sizeof(want), "op=destroy contid=%s res=1", uuid_of(test_id(42)));
+	EXPECT_EQ(1, count(&self->d, AUDIT_CONTAINER_OP, (const char *const[]){ want, NULL }));
+	ASSERT_EQ(0, ask_signal_info(AUDIT_SIGNAL_INFO2, &a));
+	EXPECT_EQ(w.pid, (pid_t)a.h.pid);
+	EXPECT_EQ(0u, a.h.contid_len);
+
+	/* A sender in no container. */
+	agent_start(&w, signal_daemon, s);
+	ASSERT_EQ(0, agent_finish(&w));
+	ASSERT_EQ(0, ask_signal_info(AUDIT_SIGNAL_INFO2, &a));
+	EXPECT_EQ(w.pid, (pid_t)a.h.pid);
+	EXPECT_EQ(0u, a.h.contid_len);
+
+	/* Other signals to the daemon note nothing: the container ends at once. */
+	agent_start(&w, send_signal, &s->daemon);
+	ASSERT_EQ(0, set_contid(w.pid, test_id(43)));
+	ASSERT_EQ(0, agent_finish(&w));
+	EXPECT_EQ(0, debugfs_lookup("none", NULL, NULL));
+	auditd_collect(&self->d, 800);
+	snprintf(want, sizeof(want), "op=destroy contid=%s res=1", uuid_of(test_id(43)));
+	EXPECT_EQ(1, count(&self->d, AUDIT_CONTAINER_OP, (const char *const[]){ want, NULL }));
+	ASSERT_EQ(0, ask_signal_info(AUDIT_SIGNAL_INFO2, &a));
+	EXPECT_NE(w.pid, (pid_t)a.h.pid);
+	EXPECT_EQ(0u, a.h.contid_len);
+	EXPECT_EQ(0, grammar_errors(&self->d));
+}
+
 TEST_HARNESS_MAIN
