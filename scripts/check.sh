@@ -73,7 +73,8 @@ bash "$REPO/scripts/lint.sh" || fail "lint failed"
 # Then the end-to-end test of the contid tool with real container runtimes.
 mapfile -t kselftests < <(sed -n 's/^audit_contid://p' "$BUILD/kselftest/kselftest-list.txt")
 [ "${#kselftests[@]}" -gt 0 ] || fail "the kselftest install lists no audit_contid test"
-e2e=("$REPO/tools/contid/e2e.sh" "$REPO/userspace/audit/audit_userspace_e2e.sh")
+e2e=("$REPO/tools/contid/e2e.sh" "$REPO/userspace/audit/audit_userspace_e2e.sh"
+	"$REPO/userspace/audit/audit_fleet_e2e.sh")
 "$REPO/qemu/vm" -- "$REPO/qemu/guest-check" "$BUILD/kselftest" "${e2e[@]}" | tee "$OUT"
 vmrc=${PIPESTATUS[0]}
 t2=$(date +%s)

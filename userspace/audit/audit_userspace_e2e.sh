@@ -8,18 +8,16 @@
 # other; contid rules (=, !=, exclude) must select exactly the events the
 # admin guide's "Filter rules" says; ausearch --contid finds a container's
 # events at any level of the chain; the records carry their type names
-# (CONTAINER_OP, CONTAINER_ID), not UNKNOWN[1340]/UNKNOWN[1341]. Debian's
-# own ausearch must still read the same log whole.
+# (CONTAINER_OP, CONTAINER_ID), not UNKNOWN[1340]/UNKNOWN[1341]; ausearch -i
+# interprets their fields; aureport --container counts each container's
+# events and sessions; auditd names the container of a task that signals it.
+# Debian's own ausearch must still read the same log whole, and Debian's own
+# auditd still learn who signalled it.
 set -u
-
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n $1"; }
-not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n $1"; }
-check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
+. "$(dirname "$0")/tap.sh"
 
 echo "TAP version 13"
-echo "1..20"
+echo "1..26"
 prefix=$(cd "$(dirname "$0")/../../build/audit" 2>/dev/null && pwd)
 if [ -z "$prefix" ] || [ ! -x "$prefix/sbin/auditd" ]; then
 	echo "not ok 1 build/audit holds no auditd: run make userspace"
@@ -52,7 +50,7 @@ disk_error_action = IGNORE
 name_format = NONE
 plugin_dir = $work/plugins.d
 EOF
-mkdir "$work/plugins.d"
+mkdir "$work/plugins.d" "$work/debian-auditd"
 "$sbin/auditd" -n -c "$work" > "$work/auditd.out" 2>&1 &
 daemon=$!
 i=0
@@ -114,6 +112,18 @@ sh -c 'read -r _ < "$1"; sh -c "exit 0"; "$2" -m us-user-in
 	sh "$work/go" "$ac" "$work/go2" "$work/made" "$inner" &
 task=$!
 sh -c 'echo "$1" > /proc/$2/audit_containerid' sh "$outer" $task
+session=$(cat /proc/$task/audit_containersession)
+# What ausearch -i must show for the task's namespaces: "initial" for the
+# initial namespace of each type (the IDs fixed in linux/nsfs.h), else the
+# ID that NS_GET_ID reads.
+nsid() { python3 -c 'import fcntl,os,struct,sys; fd=os.open(sys.argv[1],os.O_RDONLY); print(struct.unpack("Q",fcntl.ioctl(fd,0x8008b70d,bytes(8)))[0])' "$1"; }
+want_ns=""
+for f in mnt:mntns:8 net:netns:7 user:userns:3 uts:utsns:2; do
+	id=$(nsid /proc/$task/ns/${f%%:*})
+	field=${f#*:}; field=${field%:*}
+	[ "$id" = "${f##*:}" ] && id=initial
+	want_ns="$want_ns $field=$id"
+done
 echo go > "$work/go"
 wait $task
 sh -c 'sh -c "exit 0"; "$1" -m us-user-out' sh "$ac"
@@ -124,8 +134,27 @@ check "auditctl -d deletes the contid rule and leaves the others" \
 	'! grep -q "key=us-eq" "$work/list2" && grep -q "key=us-ne" "$work/list2"'
 "$ac" -D >/dev/null
 check "auditctl -D deletes every rule" '"$ac" -l | grep -q "No rules"'
-kill $daemon
+
+# Who signalled auditd: first the test itself (in no container), then a
+# task in a third container sends HUP (reconfigure), USR2 (resume) and TERM.
+third=2c5e7a90-4b1d-4f3e-8a63-$(printf '%012x' $$)
+kill -USR2 $daemon
+sleep 1
+mkfifo "$work/go3"
+sh -c 'read -r _ < "$1"; kill -HUP $2; sleep 1; kill -USR2 $2; sleep 1; kill -TERM $2' \
+	sh "$work/go3" $daemon &
+sender=$!
+echo "$third" > /proc/$sender/audit_containerid
+echo go > "$work/go3"
+wait $sender
 wait $daemon
+check "auditd names the container of the task that sent HUP, USR2 and TERM" \
+	'grep -q "^type=DAEMON_CONFIG .*op=reconfigure state=changed .*pid=$sender .*contid=$third res=success" "$log" &&
+	 grep -q "^type=DAEMON_RESUME .*op=resume-logging .*pid=$sender .*contid=$third res=success" "$log" &&
+	 grep -q "^type=DAEMON_END .*op=terminate .*pid=$sender .*contid=$third res=success" "$log"'
+check "a sender in no container is logged as before, with no contid" \
+	'grep "^type=DAEMON_RESUME .*pid=$$ " "$log" | grep -q " res=success" &&
+	 ! grep "^type=DAEMON_RESUME .*pid=$$ " "$log" | grep -q "contid="'
 
 "$sbin/ausearch" -if "$log" -k us-eq -sc getppid --raw > "$work/eq" 2>&1
 check "contid=outer selects the outer container's and the nested one's getppid(), no other" \
@@ -162,13 +191,69 @@ check "the built auditd writes the types by name" \
 "$sbin/aureport" -if "$log" -e -i > "$work/report" 2>&1
 check "aureport -e lists the container events by type name" \
 	'grep -q " CONTAINER_OP " "$work/report" || grep -q " CONTAINER_ID " "$work/report"'
+"$sbin/ausearch" -if "$log" -m CONTAINER_OP -i > "$work/ops-i" 2>&1
+check "ausearch -i interprets the registration: chain, unset old chain, session, namespaces" \
+	'line=$(grep "op=set opid=$task contid=$outer " "$work/ops-i") &&
+	 case "$line" in *" old-contid=unset contsession=$session "*) ;; *) false ;; esac &&
+	 for f in $want_ns; do case "$line" in *" $f "*) ;; *) echo "# no $f"; false ;; esac; done'
+# Values the kernel does not write, and a packet's list, as ausearch -i
+# shows them (the admin guide's grammar; linux/nsfs.h for initial IDs).
+cat > "$work/crafted" <<EOF
+type=CONTAINER_ID msg=audit(1764450000.100:1): contid=$outer,$outer/$inner_lc contid-omitted=3
+type=CONTAINER_OP msg=audit(1764450000.200:2): op=ns opid=1 contid=$outer contsession=7 old-netns=7 netns=4120 old-utsns=0 utsns=2 res=1
+type=CONTAINER_ID msg=audit(1764450000.300:3): contid=$inner contsession=unset
+type=CONTAINER_ID msg=audit(1764450000.400:4): contid=$outer/ contsession=4294967295
+EOF
+"$sbin/ausearch" -if "$work/crafted" -i > "$work/crafted-i" 2>&1
+check "ausearch -i: a packet's chains stay one value, namespaces read initial/none, bad IDs read malformed" \
+	'grep -q ": contid=$outer,$outer/$inner_lc contid-omitted=3 *$" "$work/crafted-i" &&
+	 grep -q "contsession=7 old-netns=initial netns=4120 old-utsns=none utsns=initial res=yes" "$work/crafted-i" &&
+	 grep -qF ": contid=malformed-contid($inner) contsession=unset" "$work/crafted-i" &&
+	 grep -qF ": contid=malformed-contid($outer/) contsession=unset" "$work/crafted-i"'
+# The per-container summary against the log: events whose subject record
+# (contid=<chain> contsession=<n>, nothing before it) names the chain, and
+# the distinct sessions among them.
+"$sbin/aureport" -if "$log" --container > "$work/containers" 2>&1
+subject_records() { grep -o "^type=CONTAINER_ID msg=audit([^)]*): contid=$1 contsession=[0-9]*" "$log"; }
+check "aureport --container counts each container's events and sessions" \
+	'for c in $outer $outer/$inner_lc; do
+		ev=$(subject_records $c | sort -u | wc -l)
+		ses=$(subject_records $c | sed "s/.*contsession=//" | sort -u | wc -l)
+		[ $ev -gt 0 ] && grep -qx "$ev  $ses  $c" "$work/containers" ||
+			{ echo "# want $ev  $ses  $c"; false; }
+	done'
 # Debian's ausearch does not know the names: it reads the records by number.
 /sbin/ausearch -if "$log" -k contid-us --raw > "$work/stock" 2>&1
 check "Debian's ausearch still reads the event whole, with its CONTAINER_ID" \
 	'grep -q "^type=SYSCALL .*key=\"contid-us\"" "$work/stock" &&
 	 grep -q "^type=CONTAINER_ID msg=audit(.*contid=$outer/$inner_lc" "$work/stock"'
 
+# Debian's own auditd asks with AUDIT_SIGNAL_INFO, as before: a HUP from a
+# container is logged with the sender and without a container.
+sed "s|^log_file = .*|log_file = $work/stock.log|" "$work/auditd.conf" > "$work/debian-auditd/auditd.conf"
+/sbin/auditd -n -c "$work/debian-auditd" > "$work/debian-auditd.out" 2>&1 &
+stock=$!
+i=0
+until "$sbin/auditctl" -s 2>/dev/null | grep -q "^pid $stock"; do
+	i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.1
+done
+mkfifo "$work/go4"
+sh -c 'read -r _ < "$1"; kill -HUP $2' sh "$work/go4" $stock &
+sender2=$!
+echo "2c5e7a90-4b1d-4f3e-8a64-$(printf '%012x' $$)" > /proc/$sender2/audit_containerid
+echo go > "$work/go4"
+wait $sender2
+sleep 1
+kill -TERM $stock
+wait $stock
+check "Debian's auditd still learns who sent HUP, and logs no container" \
+	'grep -q "^type=DAEMON_CONFIG .*op=reconfigure state=changed .*pid=$sender2 .*res=success" "$work/stock.log" &&
+	 ! grep "^type=DAEMON_" "$work/stock.log" | grep -q "contid=" &&
+	 grep -q "^type=DAEMON_END " "$work/stock.log"'
+
 if [ $fails -gt 0 ]; then
+	echo "# Debian's auditd:"; sed "s/^/# /" "$work/debian-auditd.out" | tail -n 10
+	sed "s/^/# /" "$work/stock.log" 2>/dev/null | cut -c1-300 | tail -n 10
 	echo "# the log:"; sed "s/^/# /" "$log" | grep -v "PROCTITLE\|PATH\|SOCKADDR\|CWD" | cut -c1-400 | tail -n 60
 fi
 rm -rf "$work"
