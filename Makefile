@@ -8,6 +8,7 @@
 #              stage and a storm (STORM_SECONDS, default 60)
 # make check-kcsan  the suites and the storm on a KCSAN kernel
 # make bench   ratios against the kernel's own identity paths (BENCH_ROUNDS)
+# make bench-userspace  ausearch --contid against --session on a million records
 # make profile OP=register-new  perf profile of one benchmark operation
 # make fuzz    fuzz the ID parser on the host (FUZZ_RUNS, default 10000000)
 # make run     boot the kernel and run the demo (qemu/demo)
@@ -26,7 +27,7 @@
 REPO := $(CURDIR)
 BUILD := $(REPO)/build
 
-.PHONY: all deps kernel selftests check check-debug check-kcsan bench profile fuzz lint run shell tools userspace \
+.PHONY: all deps kernel selftests check check-debug check-kcsan bench bench-userspace profile fuzz lint run shell tools userspace \
 	patches series-check distro-check clean
 
 all: kernel
@@ -57,6 +58,9 @@ fuzz:
 
 bench: deps
 	@bash scripts/bench.sh
+
+bench-userspace: deps
+	@bash scripts/bench-userspace.sh
 
 profile: deps
 	@bash scripts/profile.sh
