@@ -9,6 +9,8 @@
 # make check-kcsan  the suites and the storm on a KCSAN kernel
 # make bench   ratios against the kernel's own identity paths (BENCH_ROUNDS)
 # make bench-userspace  ausearch --contid against --session on a million records
+# make audit-testsuite AUDIT_TESTSUITE=DIR  the audit maintainers' suite on =y and =n
+# make userspace-patches AUDIT_USERSPACE=DIR  our series on audit-userspace master
 # make profile OP=register-new  perf profile of one benchmark operation
 # make fuzz    fuzz the ID parser on the host (FUZZ_RUNS, default 10000000)
 # make run     boot the kernel and run the demo (qemu/demo)
@@ -27,7 +29,7 @@
 REPO := $(CURDIR)
 BUILD := $(REPO)/build
 
-.PHONY: all deps kernel selftests check check-debug check-kcsan bench bench-userspace profile fuzz lint run shell tools userspace \
+.PHONY: all deps kernel selftests check check-debug check-kcsan bench bench-userspace audit-testsuite userspace-patches profile fuzz lint run shell tools userspace \
 	patches series-check distro-check clean
 
 all: kernel
@@ -61,6 +63,12 @@ bench: deps
 
 bench-userspace: deps
 	@bash scripts/bench-userspace.sh
+
+audit-testsuite: deps
+	@AUDIT_TESTSUITE="$(AUDIT_TESTSUITE)" bash scripts/audit-testsuite.sh
+
+userspace-patches: deps
+	@AUDIT_USERSPACE="$(AUDIT_USERSPACE)" bash scripts/userspace-patches.sh
 
 profile: deps
 	@bash scripts/profile.sh

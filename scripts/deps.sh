@@ -59,7 +59,12 @@ APT_PKGS=(clang-19 lld-19 llvm-19 libclang-19-dev qemu-system-x86 flex bison bc
 	libelf-dev libssl-dev cpio busybox-static udev make gcc libc6-dev
 	python3 python3-pip kmod rsync "linux-source-$KVER" auditd libcap-dev xz-utils
 	linux-perf libauparse-dev crun runc ccache python3-ply python3-git "linux-config-$KVER"
-	nftables iptables dpkg-dev libcap-ng-dev libwrap0-dev)
+	nftables iptables dpkg-dev libcap-ng-dev libwrap0-dev
+	# make audit-testsuite: the suite's own needs (its README, Debian's part)
+	libfile-which-perl netcat-openbsd psmisc liburing-dev libc6-i386 libc6-dev-i386 iputils-ping
+	gcc-multilib
+	# make userspace-patches: audit-userspace master builds from autotools sources
+	autoconf automake libtool)
 missing=()
 for p in "${APT_PKGS[@]}"; do have_pkg "$p" || missing+=("$p"); done
 if [ -n "${NEED_UPDATE:-}" ] && [ ${#missing[@]} -eq 0 ]; then

@@ -18,7 +18,9 @@ set -u
 
 echo "TAP version 13"
 echo "1..26"
-prefix=$(cd "$(dirname "$0")/../../build/audit" 2>/dev/null && pwd)
+# The tools under test: build/audit (make userspace), or the prefix given
+# (make userspace-patches installs audit-userspace master with the series).
+prefix=$(cd "${1:-$(dirname "$0")/../../build/audit}" 2>/dev/null && pwd)
 if [ -z "$prefix" ] || [ ! -x "$prefix/sbin/auditd" ]; then
 	echo "not ok 1 build/audit holds no auditd: run make userspace"
 	exit 1
