@@ -24,7 +24,7 @@ log() { echo "userspace-patches: $*" >&2; }
 rm -rf "$OUT" && mkdir -p "$OUT"
 git clone -q --no-checkout "$SRC" "$OUT/src"
 cd "$OUT/src"
-git checkout -q -b contid "$BASE"
+git checkout -q -B audit-contid "$BASE"
 git -c user.name="audit-contid developers" -c user.email="audit-contid@invalid" \
 	am -q $(ls "$SERIES"/0*.patch | grep -v /0000-) ||
 	{ log "the series does not apply on $BASE"; exit 1; }
@@ -43,7 +43,8 @@ rm -rf "$PREFIX"
 make -s install > "$OUT/install.log" 2>&1 || { log "install failed: see $OUT/install.log"; exit 1; }
 
 # The series again, from the commits: the same changes and messages as kept.
-git format-patch -q --base="$BASE" -o "$OUT/series" "$BASE"..HEAD
+git format-patch -q --cover-letter --base="$BASE" -o "$OUT/series" "$BASE"..HEAD
+rm "$OUT/series/0000-cover-letter.patch"
 strip() { grep -v '^From [0-9a-f]\{40\} \|^Date: \|^index \|^-- $\|^[0-9]\+\.[0-9]\+' "$1"; }
 for p in "$OUT"/series/*.patch; do
 	kept=$SERIES/$(basename "$p")

@@ -31,7 +31,9 @@ if [ ! -e /proc/self/audit_containerid ]; then
 fi
 sbin=$prefix/sbin
 
-work=$(mktemp -d)
+# Not under /tmp: audit-userspace master's auditd refuses a log directory
+# below a world-writable one.
+work=$(mktemp -d /var/lib/audit-contid-e2e.XXXXXX)
 log=$work/audit.log
 cat > "$work/auditd.conf" <<EOF
 local_events = yes
