@@ -25,11 +25,13 @@ for p in "$REPO"/userspace/audit-testsuite/*.patch; do
 	patch -s -p1 -d "$OUT/suite" < "$p" || { echo "audit-testsuite: $(basename "$p") does not apply" >&2; exit 1; }
 done
 
+# The two kernels, each with what the suite needs of a kernel
+# (qemu/audit-testsuite.config; cached like the others).
 bash "$REPO/scripts/userspace.sh" > /dev/null
-bash "$REPO/scripts/build.sh" kernel
-on_img=$(readlink -f "$REPO/build/bzImage")
+on_img=$(bash "$REPO/scripts/kernel.sh" "$REPO/qemu/base.config" \
+	"$REPO/qemu/audit_contid.config" "$REPO/qemu/audit-testsuite.config" | tail -n 1)
 off_img=$(bash "$REPO/scripts/kernel.sh" "$REPO/qemu/base.config" \
-	"$REPO/qemu/audit_contid_off.config" | tail -n 1)
+	"$REPO/qemu/audit_contid_off.config" "$REPO/qemu/audit-testsuite.config" | tail -n 1)
 
 for v in on off; do
 	img=$on_img

@@ -64,7 +64,7 @@ APT_PKGS=(clang-19 lld-19 llvm-19 libclang-19-dev qemu-system-x86 flex bison bc
 	libfile-which-perl netcat-openbsd psmisc liburing-dev libc6-i386 libc6-dev-i386 iputils-ping
 	gcc-multilib
 	# make userspace-patches: audit-userspace master builds from autotools sources
-	autoconf automake libtool)
+	autoconf automake libtool locales strace)
 missing=()
 for p in "${APT_PKGS[@]}"; do have_pkg "$p" || missing+=("$p"); done
 if [ -n "${NEED_UPDATE:-}" ] && [ ${#missing[@]} -eq 0 ]; then
@@ -77,6 +77,14 @@ if [ ${#missing[@]} -gt 0 ]; then
 		|| die "apt-get could not install: ${missing[*]}"
 fi
 [ -f /usr/src/linux-source-$KVER.tar.xz ] || die "linux-source-$KVER did not provide /usr/src/linux-source-$KVER.tar.xz"
+# make audit-testsuite: the suite's tests read times with LC_TIME=en_DK.utf8
+# (ISO dates); the guest uses the host's locales.
+if ! locale -a 2>/dev/null | grep -qx 'en_DK.utf8'; then
+	echo "deps: generating the en_DK.UTF-8 locale"
+	sed -i 's/^# *en_DK.UTF-8 UTF-8/en_DK.UTF-8 UTF-8/' /etc/locale.gen
+	grep -q '^en_DK.UTF-8 UTF-8' /etc/locale.gen || echo 'en_DK.UTF-8 UTF-8' >> /etc/locale.gen
+	locale-gen >/dev/null || die "locale-gen could not generate en_DK.UTF-8"
+fi
 # auditd must not run on the host: the guest starts its own.
 systemctl disable --now auditd >/dev/null 2>&1 || true
 

@@ -10,7 +10,7 @@
 # event with its CONTAINER_ID record and the sender's node, and every
 # container record must arrive whole, byte for byte what the sender logged.
 set -u
-. "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/testlib.sh"
 
 echo "TAP version 13"
 echo "1..6"
@@ -28,25 +28,9 @@ work=$(mktemp -d)
 
 # The receiver: no kernel events of its own, listens on loopback.
 mkdir "$work/recv" "$work/send" "$work/send/plugins.d" "$work/recv/plugins.d"
-conf() {
-	cat <<EOF
-write_logs = yes
-log_format = RAW
-flush = INCREMENTAL_ASYNC
-freq = 20
-num_logs = 2
-max_log_file = 64
-max_log_file_action = ROTATE
-space_left = 2
-space_left_action = IGNORE
-admin_space_left = 1
-admin_space_left_action = IGNORE
-disk_full_action = IGNORE
-disk_error_action = IGNORE
-EOF
-}
-{ conf; cat <<EOF
+{ auditd_conf_base; cat <<EOF
 local_events = no
+log_format = RAW
 log_file = $work/recv/audit.log
 name_format = NONE
 tcp_listen_port = $port
@@ -76,8 +60,9 @@ ok "the receiving auditd listens on port $port"
 # The sender: the kernel's auditd, tagging records with its host name and
 # forwarding them. audisp-remote reads /etc/audit/audisp-remote.conf only:
 # the sender runs in a mount namespace of its own with a tmpfs there.
-{ conf; cat <<EOF
+{ auditd_conf_base; cat <<EOF
 local_events = yes
+log_format = RAW
 log_file = $work/send/audit.log
 name_format = hostname
 plugin_dir = $work/send/plugins.d

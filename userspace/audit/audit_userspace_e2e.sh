@@ -14,7 +14,7 @@
 # Debian's own ausearch must still read the same log whole, and Debian's own
 # auditd still learn who signalled it.
 set -u
-. "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/testlib.sh"
 
 echo "TAP version 13"
 echo "1..26"
@@ -35,25 +35,14 @@ sbin=$prefix/sbin
 # below a world-writable one.
 work=$(mktemp -d /var/lib/audit-contid-e2e.XXXXXX)
 log=$work/audit.log
-cat > "$work/auditd.conf" <<EOF
+{ auditd_conf_base; cat <<EOF
 local_events = yes
-write_logs = yes
 log_file = $log
 log_format = ENRICHED
-flush = INCREMENTAL_ASYNC
-freq = 50
-num_logs = 2
-max_log_file = 64
-max_log_file_action = ROTATE
-space_left = 2
-space_left_action = IGNORE
-admin_space_left = 1
-admin_space_left_action = IGNORE
-disk_full_action = IGNORE
-disk_error_action = IGNORE
 name_format = NONE
 plugin_dir = $work/plugins.d
 EOF
+} > "$work/auditd.conf"
 mkdir "$work/plugins.d" "$work/debian-auditd"
 "$sbin/auditd" -n -c "$work" > "$work/auditd.out" 2>&1 &
 daemon=$!
